@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class RegionsConfig(AppConfig):
+    name = "casebook.regions"
+    verbose_name = "Regions"
