@@ -91,7 +91,9 @@ class PostingQuerySet(models.QuerySet):
 class Posting(models.Model):
     commissioner = models.ForeignKey(Commissioner, on_delete=models.CASCADE, related_name="postings")
     region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="postings")
-    start_year = models.PositiveSmallIntegerField(validators=YEAR_VALIDATORS)
+    start_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=YEAR_VALIDATORS, help_text="Leave empty if the source does not say."
+    )
     end_year = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=YEAR_VALIDATORS, help_text="Leave empty while the posting lasts."
     )
@@ -99,19 +101,20 @@ class Posting(models.Model):
     objects = PostingQuerySet.as_manager()
 
     class Meta:
-        ordering = ["start_year"]
+        ordering = ["start_year", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["commissioner", "region", "start_year"], name="posting_unique_per_start"),
             models.CheckConstraint(
-                condition=Q(end_year__isnull=True) | Q(end_year__gte=F("start_year")),
+                condition=Q(end_year__isnull=True) | Q(start_year__isnull=True) | Q(end_year__gte=F("start_year")),
                 name="posting_ends_after_start",
                 violation_error_message="A posting cannot end before it starts.",
             ),
         ]
 
     def __str__(self):
-        end = self.end_year or ""
-        return f"{self.commissioner} in {self.region}, {self.start_year}–{end}"
+        if not self.start_year:
+            return f"{self.commissioner} in {self.region}"
+        return f"{self.commissioner} in {self.region}, {self.start_year}–{self.end_year or ''}"
 
     def natural_key(self):
         return (self.commissioner.slug, self.region.code, self.start_year)
