@@ -104,6 +104,12 @@ class Posting(models.Model):
         ordering = ["start_year", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["commissioner", "region", "start_year"], name="posting_unique_per_start"),
+            # NULLs are distinct in a unique constraint: allow one undated posting per person and place.
+            models.UniqueConstraint(
+                fields=["commissioner", "region"],
+                condition=Q(start_year__isnull=True),
+                name="posting_unique_undated",
+            ),
             models.CheckConstraint(
                 condition=Q(end_year__isnull=True) | Q(start_year__isnull=True) | Q(end_year__gte=F("start_year")),
                 name="posting_ends_after_start",

@@ -57,7 +57,7 @@ class Migration(migrations.Migration):
             ],
             options={
                 'ordering': ['start_year', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('commissioner', 'region', 'start_year'), name='posting_unique_per_start'), models.CheckConstraint(condition=models.Q(('end_year__isnull', True), ('start_year__isnull', True), ('end_year__gte', models.F('start_year')), _connector='OR'), name='posting_ends_after_start', violation_error_message='A posting cannot end before it starts.')],
+                'constraints': [models.UniqueConstraint(fields=('commissioner', 'region', 'start_year'), name='posting_unique_per_start'), models.UniqueConstraint(condition=models.Q(('start_year__isnull', True)), fields=('commissioner', 'region'), name='posting_unique_undated'), models.CheckConstraint(condition=models.Q(('end_year__isnull', True), ('start_year__isnull', True), ('end_year__gte', models.F('start_year')), _connector='OR'), name='posting_ends_after_start', violation_error_message='A posting cannot end before it starts.')],
             },
         ),
     ]
