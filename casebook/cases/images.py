@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
+from django.template.defaultfilters import filesizeformat
 from PIL import Image, UnidentifiedImageError
 
 logger = logging.getLogger(__name__)
@@ -22,10 +23,22 @@ RENDITION_WIDTHS = (160, 480, 960)
 
 
 def validate_image(field_file):
+    """Refuse what a figure must not be; an upload, or a file already in storage (a model's full_clean()).
+
+    Error codes differ from Django's form field's own ("invalid_image"): a ModelForm would otherwise
+    replace these messages with its generic “Upload a valid image”.
+    """
     max_bytes = settings.CASEBOOK_IMAGE_MAX_BYTES
-    if field_file.size > max_bytes:
+    try:
+        size = field_file.size
+    except FileNotFoundError as error:
+        # A stored figure whose file has gone (a restored database, a fixture without its media).
         raise ValidationError(
-            f"The file is {field_file.size / 1_048_576:.1f} MB; the limit is {max_bytes / 1_048_576:.0f} MB.",
+            "The image file is missing from storage; upload it again.", code="missing_image"
+        ) from error
+    if size > max_bytes:
+        raise ValidationError(
+            f"The file is {filesizeformat(size)}; the limit is {filesizeformat(max_bytes)}.",
             code="file_too_large",
         )
     formats = settings.CASEBOOK_IMAGE_FORMATS
@@ -35,30 +48,45 @@ def validate_image(field_file):
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(field_file, formats=formats) as image:
                 width, height = image.size
-                if width * height > settings.CASEBOOK_IMAGE_MAX_PIXELS:
+                max_pixels = settings.CASEBOOK_IMAGE_MAX_PIXELS
+                if width * height > max_pixels:
                     raise ValidationError(
-                        f"The image is {width}×{height} pixels; the limit is "
-                        f"{settings.CASEBOOK_IMAGE_MAX_PIXELS / 1_000_000:.0f} megapixels.",
+                        f"The image is {width}×{height} pixels; the limit is {pixel_count(max_pixels)}.",
                         code="too_many_pixels",
                     )
                 image.load()
     except ValidationError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
-        if isinstance(error, UnidentifiedImageError):
-            message = f"This is not an image in an allowed format ({', '.join(formats)})."
-        else:
-            message = "The image has too many pixels to be processed safely."
-        raise ValidationError(message, code="invalid_image") from error
+    except UnidentifiedImageError as error:
+        raise ValidationError(
+            f"This is not an image in an allowed format ({', '.join(formats)}).", code="unsupported_format"
+        ) from error
+    except (Image.DecompressionBombWarning, Image.DecompressionBombError) as error:
+        raise ValidationError(
+            "The image has too many pixels to be processed safely.", code="too_many_pixels"
+        ) from error
     except (OSError, SyntaxError, ValueError) as error:
         raise ValidationError("The image file is damaged or incomplete.", code="broken_image") from error
     finally:
-        field_file.seek(0)
+        if getattr(field_file, "_committed", False):
+            field_file.close()  # a stored file was opened just for this check
+        else:
+            field_file.seek(0)
+
+
+def pixel_count(pixels):
+    """40_000_000 → “40 megapixels”, 2_500_000 → “2.5 megapixels”, 500 → “500 pixels”."""
+    if pixels >= 1_000_000:
+        return f"{pixels / 1_000_000:g} megapixels"
+    return f"{pixels:,} pixels"
 
 
 def rendition_name(name, width):
+    """figures/2022/photo.png → renditions/figures/2022/photo-png-w160.jpg: photo.jpg beside it gets its own."""
     path = PurePosixPath(name)
-    return f"renditions/{path.parent}/{path.stem}-w{width}.jpg"
+    kind = path.suffix.lstrip(".").lower()
+    stem = f"{path.stem}-{kind}" if kind else path.stem
+    return f"renditions/{path.parent}/{stem}-w{width}.jpg"
 
 
 def rendition_url(field_file, width):
@@ -69,13 +97,25 @@ def rendition_url(field_file, width):
     if not default_storage.exists(name):
         try:
             with default_storage.open(field_file.name) as original, Image.open(original) as image:
+                if image.mode in ("1", "P"):
+                    # Palette images would be resized by nearest neighbour, jagged.
+                    image = image.convert("RGBA" if "transparency" in image.info else "RGB")
                 image.thumbnail((width, width * 4))
-                if image.mode not in ("RGB", "L"):
-                    image = image.convert("RGB")
                 buffer = io.BytesIO()
-                image.save(buffer, format="JPEG", quality=85, optimize=True)
+                on_white(image).save(buffer, format="JPEG", quality=85, optimize=True)
             default_storage.save(name, ContentFile(buffer.getvalue()))
-        except (OSError, SyntaxError, ValueError):
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
             logger.warning("Cannot make a %spx rendition of %s", width, field_file.name)
             return None
     return default_storage.url(name)
+
+
+def on_white(image):
+    """The image in a mode JPEG can store; transparent parts (logos) become white rather than black."""
+    if image.mode in ("RGB", "L"):
+        return image
+    if image.mode in ("RGBA", "LA"):
+        flat = Image.new("RGB", image.size, "white")
+        flat.paste(image.convert("RGBA"), mask=image.getchannel("A"))
+        return flat
+    return image.convert("RGB")

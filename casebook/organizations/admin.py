@@ -1,8 +1,9 @@
 from django import forms
 from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
+from django.db import models
 
-from casebook.cases.admin import thumbnail
+from casebook.cases.admin import kept_forms, thumbnail
 from casebook.cases.images import validate_image
 
 from .models import Commissioner, Organization, Posting
@@ -10,7 +11,7 @@ from .models import Commissioner, Organization, Posting
 
 class OrganizationForm(forms.ModelForm):
     def clean_logo(self):
-        # The model field has no validator (a model change); check new uploads here like figures.
+        # Organization.logo has no validator in the model: check new uploads here, as figures are checked.
         logo = self.cleaned_data.get("logo")
         if isinstance(logo, UploadedFile):
             validate_image(logo)
@@ -29,6 +30,7 @@ class OrganizationAdmin(admin.ModelAdmin):
     autocomplete_fields = ("parent",)
     prepopulated_fields = {"slug": ("name",)}
     readonly_fields = ("logo_preview",)
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(description="logo")
     def logo_thumbnail(self, organization):
@@ -39,8 +41,24 @@ class OrganizationAdmin(admin.ModelAdmin):
         return thumbnail(organization.logo)
 
 
+class PostingFormSet(forms.BaseInlineFormSet):
+    # Django's formsets skip unique constraints with a condition (posting_unique_undated):
+    # a second undated posting in the same place would fail on save instead of being shown on its row.
+    def clean(self):
+        undated = set()
+        for form in kept_forms(self):
+            region = form.cleaned_data.get("region")
+            if region is None or form.cleaned_data.get("start_year") is not None:
+                continue
+            if region in undated:
+                form.add_error("region", f"There is already a posting in {region} without a start year.")
+            undated.add(region)
+        super().clean()
+
+
 class PostingInline(admin.TabularInline):
     model = Posting
+    formset = PostingFormSet
     fields = ("region", "start_year", "end_year")
     autocomplete_fields = ("region",)
     extra = 1
