@@ -14,13 +14,14 @@ from casebook.cases.models import (
     Collection,
     CollectionEntry,
     Figure,
+    Initiative,
     Metric,
     Outcome,
     Participation,
     Source,
     Theme,
 )
-from casebook.organizations.models import Commissioner, Organization
+from casebook.organizations.models import Commissioner, Organization, Posting
 from casebook.regions.models import Region
 
 _counter = itertools.count(1)
@@ -147,3 +148,14 @@ def make_figure(case, **kwargs):
     kwargs.setdefault("alt_text", f"A photograph for figure {n}")
     kwargs.setdefault("image", image_upload(f"figure-{n}.png"))
     return Figure.objects.create(case=case, **kwargs)
+
+
+def make_initiative(**kwargs):
+    n = _n()
+    kwargs.setdefault("name", f"Initiative {n}")
+    kwargs.setdefault("slug", f"initiative-{n}")
+    return Initiative.objects.create(**kwargs)
+
+
+def make_posting(commissioner, region, **kwargs):
+    return Posting.objects.create(commissioner=commissioner, region=region, **kwargs)

@@ -1,17 +1,69 @@
+from django.db.models import Count, Q
 from django.shortcuts import render
-from django.views.generic import DetailView, ListView
+from django.views.generic import DetailView
+from django_filters.views import FilterView
 
-from .models import Case
+from casebook.regions.models import Region
+
+from .filters import CaseFilter
+from .models import AssistanceType, Case, Collection
+
+# Querysets are built in methods, never as class attributes: published() compares with the time
+# of the request, and a class attribute would freeze it at import, hiding cases scheduled later.
 
 
 def home(request):
-    return render(request, "home.html", {"latest": Case.objects.published().for_listing()[:6]})
+    published = Case.objects.published()
+    collections = Collection.objects.select_related("publisher").annotate(
+        published_cases=Count("entries", filter=Q(entries__case__in=published))
+    )
+    return render(
+        request,
+        "home.html",
+        {
+            "latest": published.for_listing()[:6],
+            "case_count": published.count(),
+            "collections": collections,
+            "assistance_types": AssistanceType.objects.all(),
+        },
+    )
 
 
-class CaseListView(ListView):
-    queryset = Case.objects.published().for_listing()
+class CaseListView(FilterView):
+    filterset_class = CaseFilter
     paginate_by = 20
+    template_name = "cases/case_list.html"
+
+    def get_queryset(self):
+        return Case.objects.published().for_listing()
+
+    def get(self, request, *args, **kwargs):
+        response = super().get(request, *args, **kwargs)
+        if self.filters_invalid:
+            # FilterView is strict: a value it cannot read lists no case (never all of them);
+            # the page says which filter is wrong, and the status says it to programs.
+            response.status_code = 400
+        return response
+
+    def get_paginate_by(self, queryset):
+        # With a filter in error there is nothing to page through: ?page=3 must not turn the 400 into a 404.
+        return None if self.filters_invalid else self.paginate_by
+
+    @property
+    def filters_invalid(self):
+        return self.filterset.is_bound and not self.filterset.is_valid()
 
 
 class CaseDetailView(DetailView):
-    queryset = Case.objects.published().for_detail()
+    def get_queryset(self):
+        return Case.objects.published().for_detail()
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(region_trails=region_trails(self.object.regions.all()), **kwargs)
+
+
+def region_trails(regions):
+    """Each region with the regions above it, top first (Shaanxi › Tongchuan › Yijun County): one query for all."""
+    codes = {code for region in regions for code in region.path_codes}
+    by_code = Region.objects.in_bulk(codes, field_name="code")
+    return [[by_code[code] for code in region.path_codes if code in by_code] for region in regions]

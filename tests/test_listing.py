@@ -1,0 +1,421 @@
+"""The public case listing (/cases/) and the home page, as a reader and a program meet them."""
+
+import html
+import re
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from casebook.cases.filters import CaseFilter
+from casebook.cases.models import Case, Participation
+from casebook.cases.views import CaseListView
+from casebook.organizations.models import Organization
+
+from .factories import (
+    make_case,
+    make_collection,
+    make_commissioner,
+    make_figure,
+    make_organization,
+    make_region,
+    make_theme,
+    make_type,
+)
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = reverse("cases:list")
+
+
+def listed(response):
+    """Titles of the cases listed on the page, in order."""
+    titles = re.findall(r'<h3 class="card-title"><a href="[^"]+">([^<]+)</a>', response.content.decode())
+    return [html.unescape(title) for title in titles]
+
+
+def get_list(client, **params):
+    return client.get(LIST_URL, params)
+
+
+@pytest.fixture
+def yijun():
+    """Shaanxi › Tongchuan › Yijun County."""
+    shaanxi = make_region(name="Shaanxi", slug="shaanxi", code="610000")
+    tongchuan = make_region(parent=shaanxi, name="Tongchuan", slug="tongchuan", code="610200")
+    return make_region(parent=tongchuan, name="Yijun County", slug="yijun", code="610222")
+
+
+def test_listing_shows_published_cases_and_their_count(client):
+    for title in ["Apples", "Tea", "Grits"]:
+        make_case(title=title)
+    response = client.get(LIST_URL)
+    assert response.status_code == 200
+    assert sorted(listed(response)) == ["Apples", "Grits", "Tea"]
+    assert ">3 cases</h2>" in response.content.decode()
+
+
+def test_one_case_is_counted_in_the_singular(client):
+    make_case()
+    assert ">1 case</h2>" in client.get(LIST_URL).content.decode()
+
+
+def test_unpublished_and_scheduled_cases_are_never_listed(client):
+    make_case(title="Visible")
+    make_case(title="Draft", status=Case.Status.DRAFT)
+    make_case(title="In review", status=Case.Status.REVIEW)
+    make_case(title="Withdrawn", status=Case.Status.WITHDRAWN, published_at=timezone.now() - timedelta(days=2))
+    make_case(title="Scheduled", published_at=timezone.now() + timedelta(hours=1))
+    response = client.get(LIST_URL)
+    assert listed(response) == ["Visible"]
+    assert ">1 case</h2>" in response.content.decode()
+
+
+def test_home_shows_only_published_cases_and_counts_them(client):
+    make_case(title="Visible")
+    make_case(title="Draft", status=Case.Status.DRAFT)
+    make_case(title="Scheduled", published_at=timezone.now() + timedelta(hours=1))
+    response = client.get(reverse("cases:home"))
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert listed(response) == ["Visible"]
+    assert "Draft" not in content and "Scheduled" not in content
+    assert "Search 1 published case<" in content
+
+
+def test_home_lists_collections_with_their_published_cases(client):
+    batch = make_collection(title="First batch", case_count=36)
+    make_case(collections=[batch])
+    make_case(collections=[batch], status=Case.Status.DRAFT)
+    content = client.get(reverse("cases:home")).content.decode()
+    assert f'href="{LIST_URL}?collection={batch.slug}">First batch</a>' in content
+    assert "1 of 36 cases here" in content
+
+
+def test_scheduled_case_appears_once_its_time_comes(client, monkeypatch):
+    # The view must ask for "now" on every request, not once at import.
+    make_case(title="Scheduled", published_at=timezone.now() + timedelta(hours=1))
+    assert listed(client.get(LIST_URL)) == []
+    later = timezone.now() + timedelta(hours=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)
+    assert listed(client.get(LIST_URL)) == ["Scheduled"]
+
+
+def test_filter_set_starts_from_published_cases_when_reused(client):
+    # The JSON API and CSV export will reuse CaseFilter; forgetting the queryset must not leak drafts.
+    make_case(title="Visible")
+    make_case(title="Draft", status=Case.Status.DRAFT)
+    assert [case.title for case in CaseFilter({}).qs] == ["Visible"]
+
+
+# Filters, one at a time
+
+
+def test_province_includes_cases_in_its_counties(client, yijun):
+    make_case(title="In Yijun", regions=[yijun])
+    make_case(title="Elsewhere", regions=[make_region()])
+    response = get_list(client, region="shaanxi")
+    assert listed(response) == ["In Yijun"]
+    assert listed(get_list(client, region="yijun")) == ["In Yijun"]
+
+
+def test_region_without_cases_lists_none_not_all(client, yijun):
+    make_case(title="In Yijun", regions=[yijun])
+    make_region(slug="guizhou")
+    response = get_list(client, region="guizhou")
+    assert response.status_code == 200
+    assert listed(response) == []
+    content = response.content.decode()
+    assert ">0 cases</h2>" in content
+    assert "No published case matches these filters" in content
+
+
+def test_region_choices_are_indented_under_their_parents(client, yijun):
+    make_region(name="Guizhou", slug="guizhou", code="520000")
+    content = client.get(LIST_URL).content.decode()
+    options = re.findall(r'<option value="(guizhou|shaanxi|tongchuan|yijun)"[^>]*>([^<]+)</option>', content)
+    nbsp = "\u00a0"
+    assert options == [
+        ("guizhou", "Guizhou"),
+        ("shaanxi", "Shaanxi"),
+        ("tongchuan", nbsp * 3 + "Tongchuan"),
+        ("yijun", nbsp * 6 + "Yijun County"),
+    ]
+
+
+def test_type_filter(client):
+    enterprise = make_type(slug="enterprise-social")
+    make_case(title="Enterprise", assistance_type=enterprise)
+    make_case(title="Other")
+    assert listed(get_list(client, type="enterprise-social")) == ["Enterprise"]
+
+
+def test_organization_filter(client):
+    alibaba = make_organization(slug="alibaba")
+    make_case(title="With Alibaba", organizations=[alibaba])
+    make_case(title="Other", organizations=[make_organization()])
+    assert listed(get_list(client, organization="alibaba")) == ["With Alibaba"]
+
+
+def test_organization_kind_filter(client):
+    make_case(title="Foundation", organizations=[make_organization(kind=Organization.Kind.FOUNDATION)])
+    make_case(title="Enterprise", organizations=[make_organization(kind=Organization.Kind.ENTERPRISE)])
+    assert listed(get_list(client, org_kind="foundation")) == ["Foundation"]
+
+
+def test_collection_filter(client):
+    batch = make_collection(slug="nrra-first-batch")
+    make_case(title="In the batch", collections=[batch])
+    make_case(title="Other")
+    assert listed(get_list(client, collection="nrra-first-batch")) == ["In the batch"]
+
+
+def test_theme_filter(client):
+    tea = make_theme(slug="tea")
+    make_case(title="Tea", themes=[tea])
+    make_case(title="Other", themes=[make_theme()])
+    assert listed(get_list(client, theme="tea")) == ["Tea"]
+
+
+def test_commissioner_filter(client):
+    liu = make_commissioner(slug="liu-yahui")
+    case = make_case(title="With Liu")
+    case.commissioners.add(liu)
+    make_case(title="Other")
+    assert listed(get_list(client, commissioner="liu-yahui")) == ["With Liu"]
+
+
+@pytest.mark.parametrize(
+    ("year", "expected"),
+    [("2018", []), ("2019", ["2019–2022"]), ("2021", ["2019–2022", "2021 only"]), ("2022", ["2019–2022"])],
+)
+def test_year_filter_covers_the_period(client, year, expected):
+    make_case(title="2019–2022", start_year=2019, end_year=2022)
+    make_case(title="2021 only", start_year=2021)
+    assert sorted(listed(get_list(client, year=year))) == expected
+
+
+@pytest.mark.parametrize("q", ["stick tea", "STICK TEA", "Stick"])
+def test_search_finds_words_in_titles_whatever_the_case(client, q):
+    make_case(title="A new Stick Tea for Pu'an")
+    make_case(title="Apples")
+    assert listed(get_list(client, q=q)) == ["A new Stick Tea for Pu'an"]
+
+
+def test_search_finds_words_in_summaries(client):
+    make_case(title="Distribution", summary="Built the Cainiao county distribution center.")
+    make_case(title="Apples", summary="Sold apples.")
+    assert listed(get_list(client, q="cainiao")) == ["Distribution"]
+
+
+def test_filters_combine(client, yijun):
+    enterprise = make_type(slug="enterprise-social")
+    alibaba = make_organization(slug="alibaba")
+    tea = make_theme(slug="tea")
+    make_case(
+        title="All of them",
+        regions=[yijun],
+        assistance_type=enterprise,
+        organizations=[alibaba],
+        themes=[tea],
+        start_year=2021,
+    )
+    make_case(title="Wrong type", regions=[yijun], organizations=[alibaba], themes=[tea], start_year=2021)
+    make_case(title="Wrong place", assistance_type=enterprise, organizations=[alibaba], themes=[tea], start_year=2021)
+    make_case(title="Wrong year", regions=[yijun], assistance_type=enterprise, organizations=[alibaba], themes=[tea])
+    response = get_list(
+        client, region="shaanxi", type="enterprise-social", organization="alibaba", theme="tea", year="2021"
+    )
+    assert listed(response) == ["All of them"]
+    assert listed(get_list(client, region="shaanxi", q="wrong")) == ["Wrong year", "Wrong type"]
+
+
+def test_blank_filters_are_ignored(client):
+    make_case(title="Apples")
+    response = get_list(client, q="", region="", type="", year="", sort="")
+    assert response.status_code == 200
+    assert listed(response) == ["Apples"]
+
+
+# Sorting
+
+
+@pytest.fixture
+def three_cases():
+    now = timezone.now()
+    make_case(title="banana", start_year=2021, published_at=now - timedelta(days=3))
+    make_case(title="Apple", start_year=2022, published_at=now - timedelta(days=1))
+    make_case(title="Cherry", start_year=2019, end_year=2020, published_at=now - timedelta(days=2))
+
+
+@pytest.mark.parametrize(
+    ("sort", "expected"),
+    [
+        (None, ["Apple", "Cherry", "banana"]),
+        ("newest", ["Apple", "Cherry", "banana"]),
+        ("oldest", ["banana", "Cherry", "Apple"]),
+        ("title", ["Apple", "banana", "Cherry"]),
+        ("period", ["Cherry", "banana", "Apple"]),
+    ],
+)
+def test_sort_orders(client, three_cases, sort, expected):
+    params = {"sort": sort} if sort else {}
+    assert listed(get_list(client, **params)) == expected
+
+
+# Pagination
+
+
+def test_twenty_cases_a_page_and_links_keep_the_filters(client, yijun):
+    for n in range(25):
+        make_case(title=f"Case {n:02}", regions=[yijun], published_at=timezone.now() - timedelta(minutes=n))
+    response = get_list(client, region="shaanxi", q="case")
+    assert len(listed(response)) == 20
+    content = response.content.decode()
+    assert ">25 cases</h2>" in content
+    next_link = re.search(r'<a href="([^"]+)" rel="next">', content).group(1)
+    assert next_link == "?region=shaanxi&amp;q=case&amp;page=2"
+    assert '<a href="?region=shaanxi&amp;q=case&amp;page=1" aria-current="page">' in content
+
+    second = client.get(LIST_URL + next_link.replace("&amp;", "&"))
+    assert listed(second) == [f"Case {n:02}" for n in range(20, 25)]
+    assert re.search(r'<a href="\?region=shaanxi&amp;q=case&amp;page=1" rel="prev">', second.content.decode())
+    assert 'rel="next"' not in second.content.decode()
+
+
+def test_long_lists_elide_far_pages(client, monkeypatch):
+    monkeypatch.setattr(CaseListView, "paginate_by", 2)
+    kind = make_type(slug="enterprise-social")
+    for _ in range(24):
+        make_case(assistance_type=kind)
+    content = get_list(client, type="enterprise-social", page=6).content.decode()
+    pages = re.search(r'<nav class="pagination" aria-label="Pages">.*?</nav>', content, re.S).group(0)
+    links = re.findall(r'page=(\d+)"[^>]*>(?:<span class="visually-hidden">Page </span>)?(\d+)</a>', pages)
+    assert [int(number) for _, number in links] == [1, 4, 5, 6, 7, 8, 12]
+    assert pages.count('<span class="pagination-gap">…</span>') == 2
+    assert '<a href="?type=enterprise-social&amp;page=6" aria-current="page">' in pages
+    assert "Page 6 of 12" in pages
+
+
+def test_one_page_has_no_pagination(client):
+    make_case()
+    assert 'aria-label="Pages"' not in client.get(LIST_URL).content.decode()
+
+
+@pytest.mark.parametrize("page", ["9999", "abc", "0"])
+def test_a_page_that_does_not_exist_is_a_404_that_leads_back_to_page_one(client, page):
+    make_case(title="Apples")
+    make_region(slug="shaanxi")
+    response = get_list(client, region="shaanxi", page=page)
+    assert response.status_code == 404
+    content = response.content.decode()
+    assert "This list has no page" in content
+    assert f'href="{LIST_URL}?region=shaanxi">Go to the first page of this list</a>' in content
+    assert "Apples" not in content
+
+
+def test_a_page_that_does_not_exist_without_filters_leads_to_the_plain_listing(client):
+    response = get_list(client, page="2")
+    assert response.status_code == 404
+    assert f'href="{LIST_URL}">Go to the first page of this list</a>' in response.content.decode()
+
+
+def test_a_page_number_on_another_address_is_an_ordinary_404(client):
+    content = client.get("/cases/no-such-case/", {"page": "2"}).content.decode()
+    assert "This list has no page" not in content
+    assert "There is nothing at this address." in content
+
+
+# Invalid input: 400, the form says what is wrong, no case is listed
+
+
+@pytest.mark.parametrize(
+    ("params", "label", "message"),
+    [
+        ({"region": "nowhere"}, "Place", "There is no such place."),
+        ({"region": "no where"}, "Place", "There is no such place."),
+        ({"region": "shaanxi\x00"}, "Place", "There is no such place."),
+        ({"type": "nope"}, "Type of assistance", "There is no such type."),
+        ({"organization": "nobody"}, "Organization", "There is no such organization."),
+        ({"org_kind": "pirates"}, "Kind of organization", "There is no such kind of organization."),
+        ({"collection": "nothing"}, "Collection", "There is no such collection."),
+        ({"theme": "nothing"}, "Theme", "There is no such theme."),
+        ({"commissioner": "nobody"}, "Commissioner", "There is no such commissioner."),
+        ({"year": "abc"}, "Active in year", "Enter a year as four digits, such as 2021."),
+        ({"year": "99999"}, "Active in year", "Enter a year from 1900 to 2100."),
+        ({"year": "1899"}, "Active in year", "Enter a year from 1900 to 2100."),
+        ({"year": "2021\x00"}, "Active in year", "Enter a year as four digits, such as 2021."),
+        ({"q": "tea\x00"}, "Search titles and summaries", "Null characters are not allowed."),
+        ({"q": "x" * 201}, "Search titles and summaries", "Use at most 200 characters (this search has 201)."),
+        ({"sort": "random"}, "Sort by", "Choose an order from the list."),
+    ],
+)
+def test_invalid_filter_is_a_400_that_says_what_is_wrong_and_lists_nothing(client, params, label, message):
+    make_case(title="Apples")
+    make_region(slug="shaanxi")
+    response = get_list(client, **params)
+    content = response.content.decode()
+    assert response.status_code == 400
+    assert listed(response) == []
+    assert "Apples" not in content
+    assert "No cases shown: a filter could not be used" in content
+    assert f"{label}: {message}" in content
+    # Beside the field too, tied to it for screen readers.
+    assert re.search(rf'<ul class="errorlist" id="id_\w+_error"><li>{re.escape(message)}', content)
+    assert 'aria-invalid="true"' in content
+    assert "<title>Error: Cases" in content
+
+
+def test_several_invalid_filters_are_all_reported(client):
+    response = get_list(client, region="nowhere", year="abc", q="tea")
+    content = response.content.decode()
+    assert response.status_code == 400
+    assert "2 filters could not be used" in content
+    assert "Place: There is no such place." in content
+    assert "Active in year: Enter a year as four digits" in content
+
+
+def test_invalid_filter_with_a_page_number_is_still_a_400(client):
+    make_case(title="Apples")
+    response = get_list(client, region="nowhere", page="3")
+    assert response.status_code == 400
+    assert "There is no such place." in response.content.decode()
+
+
+def test_valid_filter_beside_an_invalid_one_still_lists_nothing(client, yijun):
+    make_case(title="In Yijun", regions=[yijun])
+    response = get_list(client, region="shaanxi", year="abc")
+    assert response.status_code == 400
+    assert listed(response) == []
+
+
+# Queries
+
+
+def _case_with_everything(region, organization):
+    case = make_case(regions=[region, make_region(parent=region)], organizations=[organization, make_organization()])
+    make_figure(case)
+    return case
+
+
+@pytest.mark.parametrize("cases", [3, 25])
+def test_listing_runs_a_constant_number_of_queries(client, django_assert_max_num_queries, yijun, cases):
+    organization = make_organization(slug="alibaba")
+    for _ in range(cases):
+        _case_with_everything(yijun, organization)
+    with django_assert_max_num_queries(13):
+        response = get_list(client, region="shaanxi", organization="alibaba", sort="title")
+    assert len(listed(response)) == min(cases, 20)
+
+
+@pytest.mark.parametrize("cases", [3, 25])
+def test_home_runs_a_constant_number_of_queries(client, django_assert_max_num_queries, yijun, cases):
+    organization = make_organization()
+    batch = make_collection()
+    for _ in range(cases):
+        case = _case_with_everything(yijun, organization)
+        Participation.objects.create(case=case, organization=batch.publisher)
+    with django_assert_max_num_queries(7):
+        response = client.get(reverse("cases:home"))
+    assert len(listed(response)) == min(cases, 6)
