@@ -5,7 +5,10 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check clean
+.PHONY: run test lint check clean messages
+
+# Translation catalogues are compiled in the build (polib, pure Python: no GNU gettext needed), never committed.
+CATALOGUES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; sys.exit("Casebook needs Python 3.11 or newer") if sys.version_info < (3, 11) else None'
@@ -21,15 +24,22 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 
 # Local development server on SQLite, with the fixtures and an administrator account.
 run: export DJANGO_DEBUG = 1
-run: $(VENV)/.installed
+run: $(VENV)/.installed $(CATALOGUES)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_fixtures
 	$(BIN)/python manage.py ensure_admin
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The whole suite, on SQLite by default or on the database DATABASE_URL names.
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev $(CATALOGUES)
 	$(BIN)/pytest
+
+%.mo: %.po $(VENV)/.installed
+	$(BIN)/python -c 'import sys, polib; polib.pofile(sys.argv[1]).save_as_mofile(sys.argv[2])' $< $@
+
+# After changing interface text: collect the strings into the catalogue, translate them, commit the .po.
+messages: $(VENV)/.installed
+	$(BIN)/python manage.py makemessages --locale zh_Hans --ignore .venv --ignore node_modules
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

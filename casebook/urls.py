@@ -1,12 +1,20 @@
 from django.conf import settings
+from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+# The admin follows the browser's language (LocaleMiddleware reads Accept-Language); public pages
+# take theirs from the address: /zh-hans/cases/, /en/cases/. An address without the prefix ("/",
+# "/cases/?region=shaanxi") redirects to the reader's language, keeping its query string.
 urlpatterns = [
-    path("", include("casebook.cases.urls")),
-    path("about/", TemplateView.as_view(template_name="about.html"), name="about"),
     path("admin/", admin.site.urls),
+    *i18n_patterns(
+        path("", include("casebook.cases.urls")),
+        path("about/", TemplateView.as_view(template_name="about.html"), name="about"),
+        prefix_default_language=True,
+    ),
 ]
 
 if settings.DEBUG:
@@ -14,6 +22,6 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-admin.site.site_header = "Casebook administration"
-admin.site.site_title = "Casebook"
-admin.site.index_title = "Cases and reference data"
+admin.site.site_header = _("Casebook administration")
+admin.site.site_title = _("Casebook")
+admin.site.index_title = _("Cases and reference data")

@@ -10,6 +10,31 @@ def media_root(settings, tmp_path):
     return settings.MEDIA_ROOT
 
 
+@pytest.fixture(autouse=True)
+def english():
+    """Tests read in English unless they say otherwise: reverse() gives /en/… addresses, and data created
+    with plain field names (title="…") fills the English columns."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
+@pytest.fixture
+def client():
+    """A test client whose browser prefers English: pages outside the language prefix (the admin) read
+    in English unless a test asks otherwise. Pages under /zh-hans/ and /en/ follow their address."""
+    from django.test import Client
+
+    return Client(headers={"accept-language": "en"})
+
+
+@pytest.fixture
+def admin_client(client, admin_user):
+    client.force_login(admin_user)
+    return client
+
+
 @pytest.fixture(scope="session")
 def chromium():
     """One headless Chromium for the session's browser tests."""

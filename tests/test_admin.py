@@ -49,6 +49,42 @@ def admin_url(model, view="changelist", *args):
     return reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_{view}", args=args)
 
 
+# Fields that the admin shows once per language (title_zh_hans, title_en).
+TRANSLATED_FIELDS = {
+    "title",
+    "summary",
+    "background",
+    "approach",
+    "results",
+    "lessons",
+    "translation_note",
+    "name",
+    "description",
+    "bio",
+    "note",
+    "caption",
+    "alt_text",
+    "credit",
+    "indicator",
+    "short_title",
+    "unit",
+    "display_format",
+}
+
+
+def in_both_languages(data):
+    """An admin POST written with plain field names, as the bilingual form sends it: the same text in both."""
+    posted = {}
+    for key, value in data.items():
+        prefix, dash, field = key.rpartition("-")
+        if field in TRANSLATED_FIELDS:
+            for language in ("zh_hans", "en"):
+                posted[f"{prefix}{dash}{field}_{language}"] = value
+        else:
+            posted[key] = value
+    return posted
+
+
 def form_errors(response):
     """Every error on an admin form page, for assertion messages."""
     context = response.context
@@ -67,9 +103,9 @@ def results(response):
 @pytest.fixture
 def reference():
     """What a case refers to, one of each, named as in the first batch."""
-    province = make_region(name="Shaanxi", name_local="陕西省", slug="shaanxi", code="610000")
+    province = make_region(name="Shaanxi", name_zh_hans="陕西省", slug="shaanxi", code="610000")
     city = make_region(parent=province, name="Tongchuan", slug="tongchuan", code="610200", level="prefecture")
-    county = make_region(parent=city, name="Yijun County", name_local="宜君县", slug="yijun", code="610222")
+    county = make_region(parent=city, name="Yijun County", name_zh_hans="宜君县", slug="yijun", code="610222")
     organization = make_organization(name="Cainiao", slug="cainiao", website="https://www.cainiao.com")
     commissioner = make_commissioner(name="Liu Yahui", slug="liu-yahui", organization=organization)
     make_posting(commissioner, county, start_year=2021)
@@ -211,7 +247,16 @@ def test_autocomplete_finds_regions_by_name(admin_client, data):
 def test_region_admin_keeps_the_path_read_only(admin_client, data):
     response = admin_client.post(
         admin_url(Region, "add"),
-        {"name": "Pu'an County", "name_local": "", "slug": "puan", "level": "county", "code": "522323", "path": "/x/"},
+        in_both_languages(
+            {
+                "name": "Pu'an County",
+                "name_local": "",
+                "slug": "puan",
+                "level": "county",
+                "code": "522323",
+                "path": "/x/",
+            },
+        ),
     )
     assert response.status_code == 302, form_errors(response)
     assert Region.objects.get(slug="puan").path == "/522323/"
@@ -373,7 +418,7 @@ def case_form(reference, figures=None, **fields):
 
 
 def test_adding_a_complete_case_creates_exactly_its_rows(admin_client, reference, media_root):
-    response = admin_client.post(admin_url(Case, "add"), case_form(reference))
+    response = admin_client.post(admin_url(Case, "add"), in_both_languages(case_form(reference)))
     assert response.status_code == 302, form_errors(response)
 
     case = Case.objects.get()
@@ -417,7 +462,7 @@ def test_a_bad_figure_file_shows_an_error_and_creates_nothing(
     admin_client, reference, media_root, name, content, message
 ):
     upload = SimpleUploadedFile(name, content, content_type="image/png")
-    response = admin_client.post(admin_url(Case, "add"), case_form(reference, figures=[upload]))
+    response = admin_client.post(admin_url(Case, "add"), in_both_languages(case_form(reference, figures=[upload])))
     assert response.status_code == 200
     assert message in str(form_errors(response))
     assert message in response.content.decode()
@@ -428,7 +473,7 @@ def test_a_bad_figure_file_shows_an_error_and_creates_nothing(
 
 def test_an_invalid_outcome_shows_an_error_and_creates_nothing(admin_client, reference):
     form = case_form(reference, **{"outcomes-0-baseline_year": "2023"})
-    response = admin_client.post(admin_url(Case, "add"), form)
+    response = admin_client.post(admin_url(Case, "add"), in_both_languages(form))
     assert response.status_code == 200
     assert "The baseline year cannot come after the outcome" in response.content.decode()
     assert not Case.objects.exists()
@@ -436,7 +481,9 @@ def test_an_invalid_outcome_shows_an_error_and_creates_nothing(admin_client, ref
 
 def test_publishing_without_a_time_sets_it_to_now(admin_client, reference):
     before = timezone.now()
-    response = admin_client.post(admin_url(Case, "add"), case_form(reference, status="published"), follow=True)
+    response = admin_client.post(
+        admin_url(Case, "add"), in_both_languages(case_form(reference, status="published")), follow=True
+    )
     assert response.status_code == 200, form_errors(response)
     case = Case.objects.get()
     assert case.status == Case.Status.PUBLISHED
@@ -447,7 +494,7 @@ def test_publishing_without_a_time_sets_it_to_now(admin_client, reference):
 
 def test_publishing_keeps_a_time_the_editor_gave(admin_client, reference):
     form = case_form(reference, status="published", published_at_0="2022-11-07", published_at_1="10:00:00")
-    response = admin_client.post(admin_url(Case, "add"), form)
+    response = admin_client.post(admin_url(Case, "add"), in_both_languages(form))
     assert response.status_code == 302, form_errors(response)
     assert timezone.localtime(Case.objects.get().published_at).isoformat() == "2022-11-07T10:00:00+08:00"
 
@@ -455,7 +502,7 @@ def test_publishing_keeps_a_time_the_editor_gave(admin_client, reference):
 def test_two_new_figures_with_the_same_caption_get_distinct_slugs(admin_client, reference):
     form = case_form(reference, figures=[image_upload("a.png"), image_upload("b.png")])
     form["figures-1-caption"] = form["figures-0-caption"]
-    response = admin_client.post(admin_url(Case, "add"), form)
+    response = admin_client.post(admin_url(Case, "add"), in_both_languages(form))
     assert response.status_code == 302, form_errors(response)
     assert sorted(Figure.objects.values_list("slug", flat=True)) == [
         "figure-1-cainiao-county-distribution-center",
@@ -495,7 +542,7 @@ def change_form(case, new_figures=()):
 def test_new_figures_on_a_saved_case_avoid_its_slugs(admin_client, data):
     make_figure(data.case, caption="Photo", slug="photo")
     form = change_form(data.case, new_figures=[image_upload("c.png"), image_upload("d.png")])
-    response = admin_client.post(admin_url(Case, "change", data.case.pk), form)
+    response = admin_client.post(admin_url(Case, "change", data.case.pk), in_both_languages(form))
     assert response.status_code == 302, form_errors(response)
     assert set(data.case.figures.values_list("slug", flat=True)) >= {"photo", "photo-2", "photo-3"}
     assert data.case.figures.count() == 4
@@ -504,7 +551,7 @@ def test_new_figures_on_a_saved_case_avoid_its_slugs(admin_client, data):
 def test_saving_a_case_whose_figure_file_is_missing_says_so(admin_client, data):
     figure = data.case.figures.get()
     default_storage.delete(figure.image.name)
-    response = admin_client.post(admin_url(Case, "change", data.case.pk), change_form(data.case))
+    response = admin_client.post(admin_url(Case, "change", data.case.pk), in_both_languages(change_form(data.case)))
     assert response.status_code == 200
     assert "missing from storage" in response.content.decode()
 
@@ -520,11 +567,13 @@ def test_organization_logo_must_be_an_allowed_image(admin_client, reference):
         "description": "",
     }
     bmp = SimpleUploadedFile("logo.bmp", image_bytes("BMP"), content_type="image/bmp")
-    response = admin_client.post(admin_url(Organization, "add"), form | {"logo": bmp})
+    response = admin_client.post(admin_url(Organization, "add"), in_both_languages(form | {"logo": bmp}))
     assert response.status_code == 200
     assert "allowed format" in response.content.decode()
 
-    response = admin_client.post(admin_url(Organization, "add"), form | {"logo": image_upload("logo.png")})
+    response = admin_client.post(
+        admin_url(Organization, "add"), in_both_languages(form | {"logo": image_upload("logo.png")})
+    )
     assert response.status_code == 302, form_errors(response)
     logo = Organization.objects.get(slug="pinduoduo").logo
     assert "/media/renditions/" in admin_client.get(admin_url(Organization)).content.decode()
@@ -544,11 +593,11 @@ def test_commissioner_is_entered_with_postings(admin_client, reference):
         "postings-0-start_year": "2022",
         "postings-0-end_year": "2021",
     }
-    response = admin_client.post(admin_url(Commissioner, "add"), form)
+    response = admin_client.post(admin_url(Commissioner, "add"), in_both_languages(form))
     assert response.status_code == 200
     assert "A posting cannot end before it starts." in response.content.decode()
 
-    response = admin_client.post(admin_url(Commissioner, "add"), form | {"postings-0-end_year": ""})
+    response = admin_client.post(admin_url(Commissioner, "add"), in_both_languages(form | {"postings-0-end_year": ""}))
     assert response.status_code == 302, form_errors(response)
     posting = Commissioner.objects.get(slug="wang-fang").postings.get()
     assert (posting.region, posting.start_year, posting.end_year) == (reference.county, 2022, None)
@@ -568,7 +617,7 @@ def test_two_undated_postings_in_one_place_are_refused_on_their_row(admin_client
         "postings-0-region": reference.county.pk,
         "postings-1-region": reference.county.pk,
     }
-    response = admin_client.post(admin_url(Commissioner, "add"), form)
+    response = admin_client.post(admin_url(Commissioner, "add"), in_both_languages(form))
     assert response.status_code == 200
     assert "There is already a posting in Yijun County without a start year." in response.content.decode()
     assert not Commissioner.objects.filter(slug="wang-fang").exists()
@@ -595,12 +644,14 @@ def test_collection_refuses_a_repeated_case_number_on_its_row(admin_client, refe
         "entries-1-case": second.pk,
         "entries-1-number": "3",
     }
-    response = admin_client.post(admin_url(Collection, "change", collection.pk), form)
+    response = admin_client.post(admin_url(Collection, "change", collection.pk), in_both_languages(form))
     assert response.status_code == 200
     assert "Another case in this collection is number 3." in response.content.decode()
     assert not CollectionEntry.objects.exists()
 
-    response = admin_client.post(admin_url(Collection, "change", collection.pk), form | {"entries-1-number": "4"})
+    response = admin_client.post(
+        admin_url(Collection, "change", collection.pk), in_both_languages(form | {"entries-1-number": "4"})
+    )
     assert response.status_code == 302, form_errors(response)
     assert dict(collection.entries.values_list("case", "number")) == {first.pk: 3, second.pk: 4}
     assert "2 of 36" in admin_client.get(admin_url(Collection)).content.decode()
@@ -619,6 +670,6 @@ def test_published_case_in_the_future_is_not_public_yet(admin_client, reference)
         published_at_0=later.date().isoformat(),
         published_at_1=later.time().replace(microsecond=0).isoformat(),
     )
-    response = admin_client.post(admin_url(Case, "add"), form)
+    response = admin_client.post(admin_url(Case, "add"), in_both_languages(form))
     assert response.status_code == 302, form_errors(response)
     assert not Case.objects.published().exists()

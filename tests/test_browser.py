@@ -44,10 +44,13 @@ def test_administrator_adds_a_case_with_a_photo_and_the_public_finds_it(seeded, 
     photo.write_bytes(image_bytes("JPEG", size=(800, 600), color=(90, 140, 60)))
 
     page.goto(f"{live_server.url}/admin/cases/case/add/")
-    page.locator("#id_title").press_sequentially("Tea gardens of Pu'an go online")
+    # Chinese is required (the default language); the slug is made from the English title as it is typed.
+    page.fill("#id_title_zh_hans", "普安茶园走上网络")
+    page.locator("#id_title_en").press_sequentially("Tea gardens of Pu'an go online")
     # The admin makes the slug from the title as the editor types.
     assert page.input_value("#id_slug") == "tea-gardens-of-puan-go-online"
-    page.fill("#id_summary", "A second case, entered through the admin in a browser.")
+    page.fill("#id_summary_zh_hans", "通过浏览器在后台录入的第二个案例。")
+    page.fill("#id_summary_en", "A second case, entered through the admin in a browser.")
     choose(page, "id_assistance_type", "enterprises and social organizations")
     choose(page, "id_regions", "Pu'an")
     page.fill("#id_start_year", "2021")
@@ -55,10 +58,13 @@ def test_administrator_adds_a_case_with_a_photo_and_the_public_finds_it(seeded, 
 
     choose(page, "id_participations-0-organization", "Alibaba")
     page.set_input_files("#id_figures-0-image", str(photo))
-    page.fill("#id_figures-0-caption", "Figure 1 A tea garden in Pu'an County")
-    page.fill("#id_figures-0-alt_text", "Rows of green tea bushes on a hillside under a grey sky")
+    page.fill("#id_figures-0-caption_zh_hans", "图1 普安县的茶园")
+    page.fill("#id_figures-0-caption_en", "Figure 1 A tea garden in Pu'an County")
+    page.fill("#id_figures-0-alt_text_zh_hans", "阴天里山坡上一排排绿色的茶树")
+    page.fill("#id_figures-0-alt_text_en", "Rows of green tea bushes on a hillside under a grey sky")
     choose(page, "id_outcomes-0-metric", "Sales value")
-    page.fill("#id_outcomes-0-indicator", "Tea sold online")
+    page.fill("#id_outcomes-0-indicator_zh_hans", "网上销售茶叶")
+    page.fill("#id_outcomes-0-indicator_en", "Tea sold online")
     page.fill("#id_outcomes-0-value", "2500000")
     page.fill("#id_outcomes-0-year", "2022")
     page.fill("#id_outcomes-0-baseline_value", "1000000")
@@ -68,7 +74,7 @@ def test_administrator_adds_a_case_with_a_photo_and_the_public_finds_it(seeded, 
     page.wait_for_selector(".messagelist .success")
     assert "was added successfully" in page.inner_text(".messagelist")
 
-    page.goto(f"{live_server.url}/cases/tea-gardens-of-puan-go-online/")
+    page.goto(f"{live_server.url}/en/cases/tea-gardens-of-puan-go-online/")
     image = page.locator("figure img").first
     assert image.get_attribute("alt") == "Rows of green tea bushes on a hillside under a grey sky"
     assert page.evaluate("img => img.complete && img.naturalWidth > 0", image.element_handle())
@@ -76,22 +82,30 @@ def test_administrator_adds_a_case_with_a_photo_and_the_public_finds_it(seeded, 
     assert "Figure 1 A tea garden in Pu'an County" in body
     assert "+150%" in body
 
-    page.goto(f"{live_server.url}/cases/?region=guizhou")
+    page.goto(f"{live_server.url}/en/cases/?region=guizhou")
     assert "Tea gardens of Pu'an go online" in page.locator("#results .card-title").all_inner_texts()
+
+    # The same case in Chinese, reached through the language switcher.
+    page.goto(f"{live_server.url}/en/cases/tea-gardens-of-puan-go-online/")
+    page.locator("a[hreflang=zh-Hans]").first.click()
+    page.wait_for_url(re.compile(r"/zh-hans/cases/tea-gardens-of-puan-go-online/$"))
+    assert page.inner_text("h1") == "普安茶园走上网络"
+    assert page.locator("figure img").first.get_attribute("alt") == "阴天里山坡上一排排绿色的茶树"
+    assert "图1 普安县的茶园" in page.inner_text("main")
 
 
 def test_public_filters_the_listing_by_province_and_searches(seeded, page, live_server):
-    page.goto(f"{live_server.url}/cases/")
+    page.goto(f"{live_server.url}/en/cases/")
     page.select_option("select[name=region]", "shaanxi")
     page.locator("form button[type=submit], form input[type=submit]").first.click()
     page.wait_for_url(re.compile(r"region=shaanxi"))
     assert "Yijun" in page.inner_text("#results")
 
-    page.goto(f"{live_server.url}/cases/?region=yunnan")
+    page.goto(f"{live_server.url}/en/cases/?region=yunnan")
     assert page.inner_text("#results .result-count") == "0 cases"
     assert "Yijun" not in page.inner_text("#results")
 
-    page.goto(f"{live_server.url}/cases/?q=apples")
+    page.goto(f"{live_server.url}/en/cases/?q=apples")
     page.get_by_role("link", name=re.compile("Alibaba")).first.click()
     body = page.inner_text("main")
     for number in ("RMB 16", "RMB 5.8", "660th", "13th", "647 places up", "−64%"):

@@ -8,6 +8,7 @@ import pytest
 from django.apps import apps
 from django.conf import settings
 from django.core.management import call_command
+from django.utils import translation
 
 from casebook.cases.images import validate_image
 from casebook.cases.models import Case, Collection, Figure, Outcome, Source
@@ -157,7 +158,10 @@ def row_counts():
 
 def dump(labels):
     out = io.StringIO()
-    call_command("dumpdata", *labels, natural_foreign=True, natural_primary=True, indent=2, stdout=out)
+    # A translated field's original column (name, besides name_zh_hans and name_en) is written in the
+    # active language: the files are written in the default language, as manage.py runs.
+    with translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE):
+        call_command("dumpdata", *labels, natural_foreign=True, natural_primary=True, indent=2, stdout=out)
     return out.getvalue()
 
 
@@ -235,8 +239,10 @@ def test_all_31_provincial_divisions_with_codes_and_chinese_names(seed):
     assert len(provinces) == 31
     assert len(set(codes)) == 31
     assert all(len(code) == 6 and code.isdigit() and code.endswith("0000") for code in codes)
-    assert all(province.parent is None and province.name_local for province in provinces)
-    assert {province.slug: province.name_local for province in provinces if province.code in ("610000", "140000")} == {
+    assert all(province.parent is None and province.name_zh_hans for province in provinces)
+    assert {
+        province.slug: province.name_zh_hans for province in provinces if province.code in ("610000", "140000")
+    } == {
         "shaanxi": "陕西省",
         "shanxi": "山西省",
     }
@@ -286,7 +292,8 @@ def test_the_case_names_who_helped_who_was_sent_and_where_they_served(seed):
         ("cainiao", "partner"),
     }
     commissioner = case.commissioners.get()
-    assert (commissioner.name, commissioner.name_local) == ("Liu Yahui", "")
+    # The source gives the name in pinyin only; its Chinese characters are not guessed.
+    assert (commissioner.name_en, commissioner.name_zh_hans) == ("Liu Yahui", "")
     posting = commissioner.postings.get()
     assert (posting.region.code, posting.start_year) == (YIJUN, None)
     assert case.initiatives.count() == 5

@@ -3,7 +3,7 @@ from decimal import Decimal
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from casebook.cases.models import Case, Metric
 from casebook.regions.models import Region
@@ -123,3 +123,25 @@ def test_metric_display_format_is_checked():
     metric.display_format = "RMB {amount}"
     with pytest.raises(ValidationError):
         metric.full_clean()
+
+
+def test_search_finds_either_language_whatever_the_reader_reads():
+    case = make_case(title_en="Apples of Yijun go online", title_zh_hans="宜君苹果上网销售", summary_en="Corn grits.")
+    make_case(title_en="Tea of Pu'an", title_zh_hans="普安茶")
+    for language in ("en", "zh-hans"):
+        with translation.override(language):
+            assert list(Case.objects.search("宜君")) == [case]
+            assert list(Case.objects.search("苹果")) == [case]
+            assert list(Case.objects.search("apples")) == [case]
+            assert list(Case.objects.search("corn GRITS")) == [case]
+
+
+def test_values_read_in_each_language_without_borrowing_the_other_format():
+    price = make_metric(
+        unit_en="RMB", display_format_en="RMB {value}", unit_zh_hans="元", display_format_zh_hans="{value}元/斤"
+    )
+    rank = make_metric(kind=Metric.Kind.RANK, display_format_zh_hans="第{value}名", display_format_en="")
+    with translation.override("en"):
+        assert (price.format_value(Decimal("5.8")), rank.format_value(660)) == ("RMB 5.8", "660th")
+    with translation.override("zh-hans"):
+        assert (price.format_value(Decimal("5.8")), rank.format_value(660)) == ("5.8元/斤", "第660名")

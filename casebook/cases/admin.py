@@ -5,16 +5,20 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.widgets import AdminTextareaWidget, AdminTextInputWidget
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.db.models.lookups import StartsWith
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, TranslationTabularInline
 
 from casebook.regions.models import Region
 
 from .images import rendition_url
 from .models import (
+    TRANSLATED_COLUMNS,
     AssistanceType,
     Case,
     Collection,
@@ -26,6 +30,7 @@ from .models import (
     Participation,
     Source,
     Theme,
+    current_column,
 )
 
 
@@ -39,11 +44,20 @@ def thumbnail(field_file, width=80):
     return format_html('<img src="{}" width="{}" alt="" loading="lazy" style="height:auto">', url, width)
 
 
-class NamedAdmin(admin.ModelAdmin):
-    """Reference data with a name, a local name and a slug made from the name."""
+def in_every_language(*fields):
+    """search_fields for translated fields: each language's column (name_zh_hans, name_en)."""
+    return tuple(f"{field}_{language}" for field in fields for language in TRANSLATED_COLUMNS)
 
-    search_fields = ("name", "name_local", "slug")
-    prepopulated_fields = {"slug": ("name",)}
+
+def widgets_in_every_language(widgets):
+    return {f"{field}_{language}": widget for field, widget in widgets.items() for language in TRANSLATED_COLUMNS}
+
+
+class NamedAdmin(TranslationAdmin):
+    """Reference data with a name in each language and a slug made from the English name."""
+
+    search_fields = (*in_every_language("name"), "slug")
+    prepopulated_fields = {"slug": ("name_en",)}
 
 
 WIDE = AdminTextInputWidget(attrs={"class": "vLargeTextField"})
@@ -55,15 +69,15 @@ def with_case_count(queryset):
     return queryset.annotate(case_count=Count("cases", distinct=True)).order_by(*queryset.model._meta.ordering)
 
 
-@admin.display(description="cases", ordering="case_count")
+@admin.display(description=_("cases"), ordering="case_count")
 def case_count(obj):
     return obj.case_count
 
 
 @admin.register(AssistanceType)
 class AssistanceTypeAdmin(NamedAdmin):
-    fields = ("name", "name_local", "slug", "order", "description")
-    list_display = ("name", "name_local", "order", case_count)
+    fields = ("name", "slug", "order", "description")
+    list_display = ("name_zh_hans", "name_en", "order", case_count)
     list_editable = ("order",)
 
     def get_queryset(self, request):
@@ -72,7 +86,7 @@ class AssistanceTypeAdmin(NamedAdmin):
 
 @admin.register(Theme)
 class ThemeAdmin(NamedAdmin):
-    list_display = ("name", "name_local", "slug", case_count)
+    list_display = ("name_zh_hans", "name_en", "slug", case_count)
 
     def get_queryset(self, request):
         return with_case_count(super().get_queryset(request))
@@ -82,7 +96,6 @@ class ThemeAdmin(NamedAdmin):
 class MetricAdmin(NamedAdmin):
     fields = (
         "name",
-        "name_local",
         "slug",
         "kind",
         "unit",
@@ -93,10 +106,10 @@ class MetricAdmin(NamedAdmin):
     )
     list_display = ("name", "unit", "kind", "higher_is_better", "example")
     list_filter = ("kind", "higher_is_better")
-    search_fields = ("name", "name_local", "slug", "unit")
+    search_fields = (*in_every_language("name", "unit"), "slug")
     readonly_fields = ("example",)
 
-    @admin.display(description="reads as")
+    @admin.display(description=_("reads as"))
     def example(self, metric):
         if metric.pk is None:
             return ""
@@ -104,25 +117,25 @@ class MetricAdmin(NamedAdmin):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(TranslationAdmin):
     fieldsets = (
         (None, {"fields": ("title", "slug", "publisher", "published_on", "url")}),
-        ("Full text", {"fields": ("text",), "classes": ("collapse",)}),
+        (_("Full text"), {"fields": ("text",), "classes": ("collapse",)}),
     )
     list_display = ("title", "publisher", "published_on")
     list_select_related = ("publisher",)
-    search_fields = ("title", "slug")
+    search_fields = (*in_every_language("title"), "slug")
     autocomplete_fields = ("publisher",)
-    prepopulated_fields = {"slug": ("title",)}
+    prepopulated_fields = {"slug": ("title_en",)}
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
 
 @admin.register(Initiative)
 class InitiativeAdmin(NamedAdmin):
-    fields = ("name", "name_local", "slug", "organization", "started_year", "description")
+    fields = ("name", "slug", "organization", "started_year", "description")
     list_display = ("name", "organization", "started_year")
     list_select_related = ("organization",)
-    search_fields = ("name", "name_local", "slug", "organization__name")
+    search_fields = (*in_every_language("name", "organization__name"), "slug")
     autocomplete_fields = ("organization",)
 
 
@@ -139,7 +152,9 @@ class CaseEntryFormSet(forms.BaseInlineFormSet):
         for form in kept_forms(self):
             number = form.cleaned_data.get("number")
             if number in numbers:
-                form.add_error("number", f"Another case in this collection is number {number}.")
+                form.add_error(
+                    "number", _("Another case in this collection is number %(number)s.") % {"number": number}
+                )
             elif number is not None:
                 numbers.add(number)
         super().clean()
@@ -149,31 +164,31 @@ class CaseEntryInline(CollectionEntryInline):
     formset = CaseEntryFormSet
     fields = ("case", "number")
     autocomplete_fields = ("case",)
-    verbose_name = "case"
-    verbose_name_plural = "cases in this collection"
+    verbose_name = _("case")
+    verbose_name_plural = _("cases in this collection")
 
 
 @admin.register(Collection)
-class CollectionAdmin(admin.ModelAdmin):
+class CollectionAdmin(TranslationAdmin):
     fieldsets = (
-        (None, {"fields": ("title", "title_local", "short_title", "slug")}),
-        ("Publication", {"fields": ("publisher", ("published_on", "batch_number", "case_count"), "source")}),
+        (None, {"fields": ("title", "short_title", "slug")}),
+        (_("Publication"), {"fields": ("publisher", ("published_on", "batch_number", "case_count"), "source")}),
         (None, {"fields": ("assistance_types", "description")}),
     )
     list_display = ("short_title", "publisher", "published_on", "batch_number", "entered")
     list_select_related = ("publisher",)
-    search_fields = ("title", "title_local", "short_title", "slug")
+    search_fields = (*in_every_language("title", "short_title"), "slug")
     autocomplete_fields = ("publisher", "source", "assistance_types")
-    prepopulated_fields = {"slug": ("short_title",)}
+    prepopulated_fields = {"slug": ("short_title_en",)}
     inlines = [CaseEntryInline]
 
     def get_queryset(self, request):
         return super().get_queryset(request).annotate(entry_count=Count("entries"))
 
-    @admin.display(description="cases entered", ordering="entry_count")
+    @admin.display(description=_("cases entered"), ordering="entry_count")
     def entered(self, collection):
         if collection.case_count:
-            return f"{collection.entry_count} of {collection.case_count}"
+            return _("%(entered)s of %(count)s") % {"entered": collection.entry_count, "count": collection.case_count}
         return collection.entry_count
 
 
@@ -211,28 +226,28 @@ class ChildSlugFormSet(forms.BaseInlineFormSet):
         super().clean()
 
 
-class ParticipationInline(admin.TabularInline):
+class ParticipationInline(TranslationTabularInline):
     model = Participation
     fields = ("organization", "role", "note")
     autocomplete_fields = ("organization",)
     extra = 1
-    verbose_name = "organization"
-    verbose_name_plural = "organizations"
+    verbose_name = _("organization")
+    verbose_name_plural = _("organizations")
 
 
 class CaseCollectionInline(CollectionEntryInline):
     fields = ("collection", "number")
     autocomplete_fields = ("collection",)
-    verbose_name = "collection"
-    verbose_name_plural = "collections (batches)"
+    verbose_name = _("collection")
+    verbose_name_plural = _("collections (batches)")
 
 
 class FigureForm(forms.ModelForm):
     class Meta:
-        widgets = {"caption": WIDE, "alt_text": SHORT_TEXTAREA, "credit": WIDE}
+        widgets = widgets_in_every_language({"caption": WIDE, "alt_text": SHORT_TEXTAREA, "credit": WIDE})
 
 
-class FigureInline(admin.StackedInline):
+class FigureInline(TranslationStackedInline):
     model = Figure
     form = FigureForm
     formset = ChildSlugFormSet
@@ -240,14 +255,14 @@ class FigureInline(admin.StackedInline):
     readonly_fields = ("preview",)
     extra = 1
 
-    @admin.display(description="stored image")
+    @admin.display(description=_("stored image"))
     def preview(self, figure):
         return thumbnail(figure.image, 160)
 
 
 class OutcomeForm(forms.ModelForm):
     class Meta:
-        widgets = {"indicator": WIDE, "note": SHORT_TEXTAREA}
+        widgets = widgets_in_every_language({"indicator": WIDE, "note": SHORT_TEXTAREA})
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -257,7 +272,7 @@ class OutcomeForm(forms.ModelForm):
                 self.initial[name] = f"{self.initial[name].normalize():f}"
 
 
-class OutcomeInline(admin.StackedInline):
+class OutcomeInline(TranslationStackedInline):
     model = Outcome
     form = OutcomeForm
     formset = ChildSlugFormSet
@@ -278,11 +293,11 @@ class OutcomeInline(admin.StackedInline):
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("metric")
 
-    @admin.display(description="unit")
+    @admin.display(description=_("unit"))
     def unit(self, outcome):
         return outcome.metric.unit if outcome.pk else ""
 
-    @admin.display(description="reads as")
+    @admin.display(description=_("reads as"))
     def reads_as(self, outcome):
         if outcome.pk is None:
             return ""
@@ -295,12 +310,12 @@ class OutcomeInline(admin.StackedInline):
 class ProvinceFilter(admin.SimpleListFilter):
     """Cases anywhere in a province, its prefectures and counties included."""
 
-    title = "province"
+    title = _("province")
     parameter_name = "province"
 
     def lookups(self, request, model_admin):
         with_cases = Case.regions.through.objects.filter(region__path__startswith=OuterRef("path"))
-        provinces = Region.objects.provinces().filter(Exists(with_cases)).order_by("name")
+        provinces = Region.objects.provinces().filter(Exists(with_cases)).order_by("path")
         self.provinces = {province.slug: province for province in provinces}
         return [(slug, province.name) for slug, province in self.provinces.items()]
 
@@ -313,10 +328,12 @@ class ProvinceFilter(admin.SimpleListFilter):
 
 class CaseForm(forms.ModelForm):
     class Meta:
-        widgets = {"title": WIDE, "summary": AdminTextareaWidget(attrs={"rows": 3})}
+        widgets = widgets_in_every_language({"title": WIDE, "summary": AdminTextareaWidget(attrs={"rows": 3})})
         help_texts = {
-            "published_at": "Left empty, it becomes the current time when you publish. "
-            "A time in the future schedules the case: the public sees it from then on.",
+            "published_at": _(
+                "Left empty, it becomes the current time when you publish. "
+                "A time in the future schedules the case: the public sees it from then on."
+            ),
         }
 
     def clean(self):
@@ -333,26 +350,26 @@ class CaseForm(forms.ModelForm):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(TranslationAdmin):
     form = CaseForm
     fieldsets = (
-        ("Identity", {"fields": ("title", "slug", "summary")}),
-        ("Narrative", {"fields": ("background", "approach", "results", "lessons")}),
-        ("Classification", {"fields": ("assistance_type", "themes")}),
+        (_("Identity"), {"fields": ("title", "slug", "summary")}),
+        (_("Narrative"), {"fields": ("background", "approach", "results", "lessons")}),
+        (_("Classification"), {"fields": ("assistance_type", "themes")}),
         (
-            "Where and who",
+            _("Where and who"),
             {
                 "fields": ("regions", "commissioners", "initiatives"),
-                "description": "Organizations and their part in the case are entered under “Organizations” below.",
+                "description": _("Organizations and their part in the case are entered under “Organizations” below."),
             },
         ),
-        ("Period", {"fields": (("start_year", "end_year"),)}),
-        ("Sources", {"fields": ("sources",)}),
-        ("Publication", {"fields": ("status", "published_at", ("created_at", "updated_at"))}),
+        (_("Period"), {"fields": (("start_year", "end_year"),)}),
+        (_("Sources"), {"fields": ("sources",)}),
+        (_("Publication"), {"fields": ("status", "published_at", ("created_at", "updated_at"))}),
     )
     readonly_fields = ("created_at", "updated_at")
     autocomplete_fields = ("assistance_type", "themes", "regions", "commissioners", "initiatives", "sources")
-    prepopulated_fields = {"slug": ("title",)}
+    prepopulated_fields = {"slug": ("title_en",)}
     inlines = [ParticipationInline, CaseCollectionInline, FigureInline, OutcomeInline]
     save_on_top = True
 
@@ -360,8 +377,8 @@ class CaseAdmin(admin.ModelAdmin):
     list_display_links = ("first_figure", "title")
     list_filter = ("status", "assistance_type", ProvinceFilter, "collection_entries__collection")
     list_select_related = ("assistance_type",)
-    search_fields = ("title", "summary", "slug")
-    search_help_text = "Words from the title or summary, or the slug."
+    search_fields = (*in_every_language("title", "summary"), "slug")
+    search_help_text = _("Words from the title or summary in either language, or the slug.")
     date_hierarchy = "published_at"
     # Drafts (no publication time yet) on top on every database, then the newest.
     ordering = (F("published_at").desc(nulls_first=True), "-pk")
@@ -372,7 +389,11 @@ class CaseAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # A region's province: the province whose path starts the region's path (itself, for a province).
         province = Region.objects.provinces().filter(StartsWith(OuterRef("path"), F("path")))
-        regions = Region.objects.annotate(province_name=Subquery(province.values("name")[:1]))
+        # In the reader's language, else the default language kept in the original column.
+        name = Coalesce(NullIf(F(f"name_{current_column()}"), Value("")), F("name"))
+        regions = Region.objects.annotate(
+            province_name=Subquery(province.annotate(local_name=name).values("local_name")[:1])
+        )
         return (
             super()
             .get_queryset(request)
@@ -383,12 +404,12 @@ class CaseAdmin(admin.ModelAdmin):
         # Drafts and scheduled cases are not on the public site yet: no link rather than a 404.
         return case.get_absolute_url() if case.is_public else None
 
-    @admin.display(description="figure")
+    @admin.display(description=_("figure"))
     def first_figure(self, case):
         figures = case.figures.all()
         return thumbnail(figures[0].image, 60) if figures else ""
 
-    @admin.display(description="provinces")
+    @admin.display(description=_("provinces"))
     def provinces(self, case):
         return ", ".join(sorted({region.province_name for region in case.regions_with_province} - {None}))
 
@@ -396,4 +417,7 @@ class CaseAdmin(admin.ModelAdmin):
         super().save_model(request, obj, form, change)
         if getattr(form, "publication_time_set", False):
             when = localize(timezone.localtime(obj.published_at))
-            messages.info(request, f"“{obj}” had no publication time; it was set to now ({when}).")
+            messages.info(
+                request,
+                _("“%(case)s” had no publication time; it was set to now (%(when)s).") % {"case": obj, "when": when},
+            )

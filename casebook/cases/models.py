@@ -1,30 +1,41 @@
 from decimal import Decimal
 
+from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import ordinal
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Exists, F, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from modeltranslation.utils import build_localized_fieldname, get_language
 
 from casebook.organizations.models import YEAR_VALIDATORS, Commissioner, SlugQuerySet
 
 from .images import validate_image
 
+# The language suffixes of translated columns: title_zh_hans, title_en.
+TRANSLATED_COLUMNS = [code.replace("-", "_") for code, _name in settings.LANGUAGES]
+
 
 class AssistanceType(models.Model):
     """An official category of assistance, e.g. “Assistance from enterprises and social organizations”."""
 
-    name = models.CharField(max_length=200)
-    name_local = models.CharField("local name", max_length=200, blank=True)
-    slug = models.SlugField(max_length=80, unique=True)
-    description = models.TextField(blank=True)
-    order = models.PositiveSmallIntegerField(default=0, help_text="Position in lists; smaller comes first.")
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    order = models.PositiveSmallIntegerField(
+        _("order"), default=0, help_text=_("Position in lists; smaller comes first.")
+    )
 
     objects = SlugQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "name"]
+        verbose_name = _("assistance type")
+        verbose_name_plural = _("assistance types")
 
     def __str__(self):
         return self.name
@@ -39,14 +50,15 @@ class AssistanceType(models.Model):
 class Theme(models.Model):
     """A free topic across categories: e-commerce, logistics, live streaming, tea…"""
 
-    name = models.CharField(max_length=100)
-    name_local = models.CharField("local name", max_length=100, blank=True)
-    slug = models.SlugField(max_length=80, unique=True)
+    name = models.CharField(_("name"), max_length=100)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
 
     objects = SlugQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("theme")
+        verbose_name_plural = _("themes")
 
     def __str__(self):
         return self.name
@@ -62,31 +74,37 @@ class Metric(models.Model):
     """A shared indicator, so that outcomes compare across cases."""
 
     class Kind(models.TextChoices):
-        QUANTITY = "quantity", "Quantity or amount"
-        RANK = "rank", "Rank (1st is best)"
+        QUANTITY = "quantity", _("Quantity or amount")
+        RANK = "rank", _("Rank (1st is best)")
 
-    name = models.CharField(max_length=150)
-    name_local = models.CharField("local name", max_length=150, blank=True)
-    slug = models.SlugField(max_length=80, unique=True)
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.QUANTITY)
+    name = models.CharField(_("name"), max_length=150)
+    slug = models.SlugField(_("slug"), max_length=80, unique=True)
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.QUANTITY)
     unit = models.CharField(
-        max_length=50, blank=True, help_text="Short unit for table headings: “RMB”, “kg”, “stores”."
+        _("unit"), max_length=50, blank=True, help_text=_("Short unit for table headings: “RMB”, “kg”, “stores”.")
     )
     display_format = models.CharField(
+        _("display format"),
         max_length=80,
         blank=True,
-        help_text="How a value reads, with {value} and {unit}: “RMB {value}”, “{value} kg”. "
-        "Empty means “{value} {unit}”.",
+        help_text=_(
+            "How a value reads, with {value} and {unit}: “RMB {value}”, “{value} kg”, “{value}元”. "
+            "Empty means “{value} {unit}”."
+        ),
     )
     higher_is_better = models.BooleanField(
-        default=True, help_text="Untick for prices and ranks, where a smaller number is the improvement."
+        _("higher is better"),
+        default=True,
+        help_text=_("Untick for prices and ranks, where a smaller number is the improvement."),
     )
-    description = models.TextField(blank=True)
+    description = models.TextField(_("description"), blank=True)
 
     objects = SlugQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("metric")
+        verbose_name_plural = _("metrics")
 
     def __str__(self):
         return f"{self.name} ({self.unit})" if self.unit else self.name
@@ -95,22 +113,38 @@ class Metric(models.Model):
         return (self.slug,)
 
     def clean(self):
-        if self.display_format:
+        errors = {}
+        for column in TRANSLATED_COLUMNS:
+            pattern = getattr(self, f"display_format_{column}")
+            if not pattern:
+                continue
             try:
-                rendered = self.display_format.format(value="1", unit=self.unit)
+                pattern.format(value="1", unit="")
             except (KeyError, IndexError, ValueError):
-                rendered = None
-            if rendered is None or "{value}" not in self.display_format:
-                raise ValidationError({"display_format": "Use {value} once, and optionally {unit}; no other braces."})
+                pattern = ""
+            if "{value}" not in pattern:
+                errors[f"display_format_{column}"] = _("Use {value} once, and optionally {unit}; no other braces.")
+        if errors:
+            raise ValidationError(errors)
 
     def format_value(self, value):
+        """The value as it reads in the current language: “RMB 5.8”, “5.8元/斤”, “660th”, “第660名”."""
         if value is None:
             return ""
-        number = ordinal(value) if self.kind == self.Kind.RANK else format_number(value)
+        # Each language's own format and unit, without falling back to the other language's:
+        # “{value}元/斤” must never appear on an English page.
+        column = current_column()
+        pattern = getattr(self, f"display_format_{column}")
+        unit = getattr(self, f"unit_{column}")
         if self.kind == self.Kind.RANK:
-            return number
-        pattern = self.display_format or ("{value} {unit}" if self.unit else "{value}")
-        return pattern.format(value=number, unit=self.unit)
+            return pattern.format(value=f"{int(value):,}", unit=unit) if pattern else ordinal(int(value))
+        pattern = pattern or ("{value} {unit}" if unit else "{value}")
+        return pattern.format(value=format_number(value), unit=unit)
+
+
+def current_column():
+    """The suffix of the current language's translated columns: "zh_hans" or "en"."""
+    return build_localized_fieldname("", get_language()).lstrip("_")
 
 
 def format_number(value):
@@ -119,39 +153,34 @@ def format_number(value):
     return f"{value:,f}"
 
 
-def ordinal(value):
-    number = int(value)
-    if 10 <= number % 100 <= 20:
-        suffix = "th"
-    else:
-        suffix = {1: "st", 2: "nd", 3: "rd"}.get(number % 10, "th")
-    return f"{number:,}{suffix}"
-
-
 class Source(models.Model):
     """A citation: where a case, a collection or a number comes from."""
 
-    title = models.CharField(max_length=300)
-    slug = models.SlugField(max_length=120, unique=True)
+    title = models.CharField(_("title"), max_length=300)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
     publisher = models.ForeignKey(
         "organizations.Organization",
         on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="sources",
+        verbose_name=_("publisher"),
     )
-    published_on = models.DateField("publication date", null=True, blank=True)
-    url = models.URLField("link", max_length=500, blank=True)
+    published_on = models.DateField(_("publication date"), null=True, blank=True)
+    url = models.URLField(_("link"), max_length=500, blank=True)
+    # Not translated: a source is a document in the language it was published in.
     text = models.TextField(
-        "full text",
+        _("full text"),
         blank=True,
-        help_text="The source as published, word for word, where its terms allow. Shown beside the case.",
+        help_text=_("The source as published, word for word, where its terms allow. Shown beside the case."),
     )
 
     objects = SlugQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_on", "title"]
+        verbose_name = _("source")
+        verbose_name_plural = _("sources")
 
     def __str__(self):
         return self.title
@@ -163,28 +192,46 @@ class Source(models.Model):
 class Collection(models.Model):
     """A published list (batch) of typical cases."""
 
-    title = models.CharField(max_length=300)
-    title_local = models.CharField("local title", max_length=300, blank=True)
-    short_title = models.CharField(max_length=100, help_text="For lists and filters, e.g. “NRRA first batch (2022)”.")
-    slug = models.SlugField(max_length=120, unique=True)
-    publisher = models.ForeignKey(
-        "organizations.Organization", on_delete=models.PROTECT, related_name="collections_published"
+    title = models.CharField(_("title"), max_length=300)
+    short_title = models.CharField(
+        _("short title"), max_length=100, help_text=_("For lists and filters, e.g. “NRRA first batch (2022)”.")
     )
-    published_on = models.DateField("publication date")
-    batch_number = models.PositiveSmallIntegerField(null=True, blank=True, help_text="1 for the first batch.")
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    publisher = models.ForeignKey(
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        related_name="collections_published",
+        verbose_name=_("publisher"),
+    )
+    published_on = models.DateField(_("publication date"))
+    batch_number = models.PositiveSmallIntegerField(
+        _("batch number"), null=True, blank=True, help_text=_("1 for the first batch.")
+    )
     case_count = models.PositiveSmallIntegerField(
-        "cases in the batch", null=True, blank=True, help_text="How many cases the publisher announced, e.g. 36."
+        _("cases in the batch"),
+        null=True,
+        blank=True,
+        help_text=_("How many cases the publisher announced, e.g. 36."),
     )
     assistance_types = models.ManyToManyField(
-        AssistanceType, blank=True, related_name="collections", verbose_name="categories"
+        AssistanceType, blank=True, related_name="collections", verbose_name=_("categories")
     )
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, null=True, blank=True, related_name="collections")
-    description = models.TextField(blank=True)
+    source = models.ForeignKey(
+        Source,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="collections",
+        verbose_name=_("source"),
+    )
+    description = models.TextField(_("description"), blank=True)
 
     objects = SlugQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_on", "batch_number"]
+        verbose_name = _("collection")
+        verbose_name_plural = _("collections")
 
     def __str__(self):
         return self.short_title
@@ -199,19 +246,25 @@ class Collection(models.Model):
 class Initiative(models.Model):
     """A named programme or project an organization runs, e.g. “Better Design, Better County”."""
 
-    name = models.CharField(max_length=200)
-    name_local = models.CharField("local name", max_length=200, blank=True)
-    slug = models.SlugField(max_length=120, unique=True)
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
     organization = models.ForeignKey(
-        "organizations.Organization", on_delete=models.PROTECT, null=True, blank=True, related_name="initiatives"
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="initiatives",
+        verbose_name=_("organization"),
     )
-    started_year = models.PositiveSmallIntegerField(null=True, blank=True, validators=YEAR_VALIDATORS)
-    description = models.TextField(blank=True)
+    started_year = models.PositiveSmallIntegerField(_("started in"), null=True, blank=True, validators=YEAR_VALIDATORS)
+    description = models.TextField(_("description"), blank=True)
 
     objects = SlugQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("initiative")
+        verbose_name_plural = _("initiatives")
 
     def __str__(self):
         return self.name
@@ -257,7 +310,11 @@ class CaseQuerySet(models.QuerySet):
         )
 
     def search(self, text):
-        return self.filter(Q(title__icontains=text) | Q(summary__icontains=text))
+        """Titles and summaries in every language, whatever the reader's language is."""
+        matches = Q()
+        for language in TRANSLATED_COLUMNS:
+            matches |= Q(**{f"title_{language}__icontains": text}) | Q(**{f"summary_{language}__icontains": text})
+        return self.filter(matches)
 
     def for_listing(self):
         return self.select_related("assistance_type").prefetch_related(
@@ -290,47 +347,77 @@ class CaseQuerySet(models.QuerySet):
 
 class Case(models.Model):
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        REVIEW = "review", "In review"
-        PUBLISHED = "published", "Published"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        DRAFT = "draft", _("Draft")
+        REVIEW = "review", _("In review")
+        PUBLISHED = "published", _("Published")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
 
-    title = models.CharField(max_length=255)
+    title = models.CharField(_("title"), max_length=255)
     slug = models.SlugField(
-        max_length=120, unique=True, help_text="The case's address: /cases/<slug>/. Keep it once published."
+        _("slug"),
+        max_length=120,
+        unique=True,
+        help_text=_("The case's address: /cases/<slug>/. Keep it once published."),
     )
-    summary = models.TextField(max_length=1500, help_text="Two or three sentences shown in listings and search.")
-    background = models.TextField(blank=True, help_text="The situation before the assistance. Markdown.")
-    approach = models.TextField("what was done", blank=True, help_text="Markdown.")
-    results = models.TextField(blank=True, help_text="Markdown. Numbers also go in Outcomes below, to compare.")
-    lessons = models.TextField("lessons", blank=True, help_text="What others can replicate. Markdown.")
+    summary = models.TextField(
+        _("summary"), max_length=1500, help_text=_("Two or three sentences shown in listings and search.")
+    )
+    background = models.TextField(
+        _("background"), blank=True, help_text=_("The situation before the assistance. Markdown.")
+    )
+    approach = models.TextField(_("what was done"), blank=True, help_text=_("Markdown."))
+    results = models.TextField(
+        _("results"), blank=True, help_text=_("Markdown. Numbers also go in Outcomes below, to compare.")
+    )
+    lessons = models.TextField(_("lessons"), blank=True, help_text=_("What others can replicate. Markdown."))
+    translation_note = models.CharField(
+        _("note on this language's text"),
+        max_length=300,
+        blank=True,
+        help_text=_("Shown with the case in this language only, e.g. that the text is translated from the source."),
+    )
 
-    assistance_type = models.ForeignKey(AssistanceType, on_delete=models.PROTECT, related_name="cases")
-    themes = models.ManyToManyField(Theme, blank=True, related_name="cases")
+    assistance_type = models.ForeignKey(
+        AssistanceType, on_delete=models.PROTECT, related_name="cases", verbose_name=_("assistance type")
+    )
+    themes = models.ManyToManyField(Theme, blank=True, related_name="cases", verbose_name=_("themes"))
     regions = models.ManyToManyField(
-        "regions.Region", related_name="cases", help_text="The places helped: choose the most precise level known."
+        "regions.Region",
+        related_name="cases",
+        verbose_name=_("regions"),
+        help_text=_("The places helped: choose the most precise level known."),
     )
-    organizations = models.ManyToManyField("organizations.Organization", through="Participation", related_name="cases")
-    commissioners = models.ManyToManyField("organizations.Commissioner", blank=True, related_name="cases")
-    initiatives = models.ManyToManyField(Initiative, blank=True, related_name="cases")
-    sources = models.ManyToManyField(Source, blank=True, related_name="cases")
+    organizations = models.ManyToManyField(
+        "organizations.Organization", through="Participation", related_name="cases", verbose_name=_("organizations")
+    )
+    commissioners = models.ManyToManyField(
+        "organizations.Commissioner", blank=True, related_name="cases", verbose_name=_("commissioners")
+    )
+    initiatives = models.ManyToManyField(Initiative, blank=True, related_name="cases", verbose_name=_("initiatives"))
+    sources = models.ManyToManyField(Source, blank=True, related_name="cases", verbose_name=_("sources"))
 
-    start_year = models.PositiveSmallIntegerField(validators=YEAR_VALIDATORS)
+    start_year = models.PositiveSmallIntegerField(_("start year"), validators=YEAR_VALIDATORS)
     end_year = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=YEAR_VALIDATORS, help_text="Empty for a case of a single year."
+        _("end year"),
+        null=True,
+        blank=True,
+        validators=YEAR_VALIDATORS,
+        help_text=_("Empty for a case of a single year."),
     )
 
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.DRAFT)
     published_at = models.DateTimeField(
-        "publication time", null=True, blank=True, help_text="Set when the case is published."
+        _("publication time"), null=True, blank=True, help_text=_("Set when the case is published.")
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     objects = CaseQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-pk"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
         indexes = [
             models.Index(fields=["status", "published_at"], name="case_status_published_idx"),
             models.Index(fields=["assistance_type", "status", "published_at"], name="case_type_published_idx"),
@@ -340,12 +427,12 @@ class Case(models.Model):
             models.CheckConstraint(
                 condition=Q(end_year__isnull=True) | Q(end_year__gte=F("start_year")),
                 name="case_period_ends_after_start",
-                violation_error_message="The period cannot end before it starts.",
+                violation_error_message=_("The period cannot end before it starts."),
             ),
             models.CheckConstraint(
                 condition=~Q(status="published") | Q(published_at__isnull=False),
                 name="case_published_has_time",
-                violation_error_message="A published case needs a publication time.",
+                violation_error_message=_("A published case needs a publication time."),
             ),
         ]
 
@@ -378,21 +465,28 @@ class Participation(models.Model):
     """An organization's part in a case."""
 
     class Role(models.TextChoices):
-        ASSISTING = "assisting", "Assisting"
-        PARTNER = "partner", "Partner"
-        ASSISTED = "assisted", "Assisted"
+        ASSISTING = "assisting", _("Assisting")
+        PARTNER = "partner", _("Partner")
+        ASSISTED = "assisted", _("Assisted")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="participations")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="participations", verbose_name=_("case"))
     organization = models.ForeignKey(
-        "organizations.Organization", on_delete=models.PROTECT, related_name="participations"
+        "organizations.Organization",
+        on_delete=models.PROTECT,
+        related_name="participations",
+        verbose_name=_("organization"),
     )
-    role = models.CharField(max_length=10, choices=Role.choices, default=Role.ASSISTING)
-    note = models.CharField(max_length=300, blank=True, help_text="What this organization did, in a line.")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.ASSISTING)
+    note = models.CharField(
+        _("note"), max_length=300, blank=True, help_text=_("What this organization did, in a line.")
+    )
 
     objects = ParticipationQuerySet.as_manager()
 
     class Meta:
-        ordering = ["role", "organization__name"]
+        ordering = ["role", "organization__slug"]
+        verbose_name = _("participating organization")
+        verbose_name_plural = _("participating organizations")
         constraints = [
             models.UniqueConstraint(fields=["case", "organization", "role"], name="participation_unique_role"),
         ]
@@ -414,16 +508,22 @@ class CollectionEntryQuerySet(models.QuerySet):
 class CollectionEntry(models.Model):
     """A case's place in a collection: “case 12 of 36”."""
 
-    collection = models.ForeignKey(Collection, on_delete=models.CASCADE, related_name="entries")
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="collection_entries")
+    collection = models.ForeignKey(
+        Collection, on_delete=models.CASCADE, related_name="entries", verbose_name=_("collection")
+    )
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="collection_entries", verbose_name=_("case"))
     number = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="The case's number in the collection, if the publisher numbered it."
+        _("number"),
+        null=True,
+        blank=True,
+        help_text=_("The case's number in the collection, if the publisher numbered it."),
     )
 
     objects = CollectionEntryQuerySet.as_manager()
 
     class Meta:
-        verbose_name_plural = "collection entries"
+        verbose_name = _("collection entry")
+        verbose_name_plural = _("collection entries")
         ordering = ["collection", "number"]
         constraints = [
             models.UniqueConstraint(fields=["collection", "case"], name="collection_entry_unique_case"),
@@ -436,7 +536,7 @@ class CollectionEntry(models.Model):
 
     def __str__(self):
         if self.number:
-            return f"{self.collection}: case {self.number}"
+            return _("%(collection)s: case %(number)s") % {"collection": self.collection, "number": self.number}
         return str(self.collection)
 
     def natural_key(self):
@@ -447,7 +547,9 @@ class CollectionEntry(models.Model):
     def clean(self):
         count = self.collection.case_count if self.collection_id else None
         if self.number and count and self.number > count:
-            raise ValidationError({"number": f"The collection has {count} cases; choose 1 to {count}."})
+            raise ValidationError(
+                {"number": _("The collection has %(count)s cases; choose 1 to %(count)s.") % {"count": count}}
+            )
 
 
 class CaseChildQuerySet(models.QuerySet):
@@ -456,25 +558,34 @@ class CaseChildQuerySet(models.QuerySet):
 
 
 class Figure(models.Model):
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="figures")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="figures", verbose_name=_("case"))
     slug = models.SlugField(
-        max_length=80, blank=True, help_text="Names the figure in data files; made from the caption if left empty."
+        _("slug"),
+        max_length=80,
+        blank=True,
+        help_text=_("Names the figure in data files; made from the caption if left empty."),
     )
-    image = models.ImageField(upload_to="figures/%Y/", validators=[validate_image])
-    caption = models.CharField(max_length=300, help_text="As published, e.g. “Figure 1 Cainiao County Distribution…”.")
+    image = models.ImageField(_("image"), upload_to="figures/%Y/", validators=[validate_image])
+    caption = models.CharField(
+        _("caption"), max_length=300, help_text=_("As published, e.g. “Figure 1 Cainiao County Distribution…”.")
+    )
     alt_text = models.CharField(
-        "alt text",
+        _("alt text"),
         max_length=300,
-        help_text="What the photo shows, for people who cannot see it (screen readers, failed loads). "
-        "Describe the picture; do not repeat the caption.",
+        help_text=_(
+            "What the photo shows, for people who cannot see it (screen readers, failed loads). "
+            "Describe the picture; do not repeat the caption."
+        ),
     )
-    credit = models.CharField(max_length=200, blank=True, help_text="Photographer or rights holder.")
-    order = models.PositiveSmallIntegerField(default=0)
+    credit = models.CharField(_("credit"), max_length=200, blank=True, help_text=_("Photographer or rights holder."))
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     objects = CaseChildQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "pk"]
+        verbose_name = _("figure")
+        verbose_name_plural = _("figures")
         constraints = [models.UniqueConstraint(fields=["case", "slug"], name="figure_unique_slug_per_case")]
 
     def __str__(self):
@@ -487,54 +598,74 @@ class Figure(models.Model):
 
     def clean(self):
         if not self.slug:
-            self.slug = unique_child_slug(self, self.caption, "figure")
+            self.slug = unique_child_slug(self, self.caption_en or self.caption, "figure")
 
 
 class Outcome(models.Model):
     """A measured result, shown as before → after when a baseline is known."""
 
     class Qualifier(models.TextChoices):
-        EXACT = "", "exactly"
-        MORE_THAN = "more-than", "more than"
-        NEARLY = "nearly", "nearly"
-        ABOUT = "about", "about"
+        EXACT = "", _("exactly")
+        MORE_THAN = "more-than", _("more than")
+        NEARLY = "nearly", _("nearly")
+        ABOUT = "about", _("about")
 
-    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="outcomes")
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="outcomes", verbose_name=_("case"))
     slug = models.SlugField(
-        max_length=80, blank=True, help_text="Names the outcome in data files; made from the indicator if left empty."
+        _("slug"),
+        max_length=80,
+        blank=True,
+        help_text=_("Names the outcome in data files; made from the indicator if left empty."),
     )
-    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="outcomes")
+    metric = models.ForeignKey(Metric, on_delete=models.PROTECT, related_name="outcomes", verbose_name=_("metric"))
     indicator = models.CharField(
-        max_length=200, help_text="What exactly was measured, e.g. “Price of 0.5 kg of corn grits, free shipping”."
+        _("indicator"),
+        max_length=200,
+        help_text=_("What exactly was measured, e.g. “Price of 0.5 kg of corn grits, free shipping”."),
     )
-    qualifier = models.CharField(max_length=10, choices=Qualifier.choices, blank=True, default=Qualifier.EXACT)
-    value = models.DecimalField(max_digits=18, decimal_places=4)
-    year = models.PositiveSmallIntegerField(validators=YEAR_VALIDATORS)
-    baseline_qualifier = models.CharField(max_length=10, choices=Qualifier.choices, blank=True, default=Qualifier.EXACT)
-    baseline_value = models.DecimalField(max_digits=18, decimal_places=4, null=True, blank=True)
-    baseline_year = models.PositiveSmallIntegerField(null=True, blank=True, validators=YEAR_VALIDATORS)
+    qualifier = models.CharField(
+        _("qualifier"), max_length=10, choices=Qualifier.choices, blank=True, default=Qualifier.EXACT
+    )
+    value = models.DecimalField(_("value"), max_digits=18, decimal_places=4)
+    year = models.PositiveSmallIntegerField(_("year"), validators=YEAR_VALIDATORS)
+    baseline_qualifier = models.CharField(
+        _("baseline qualifier"), max_length=10, choices=Qualifier.choices, blank=True, default=Qualifier.EXACT
+    )
+    baseline_value = models.DecimalField(_("baseline value"), max_digits=18, decimal_places=4, null=True, blank=True)
+    baseline_year = models.PositiveSmallIntegerField(
+        _("baseline year"), null=True, blank=True, validators=YEAR_VALIDATORS
+    )
     region = models.ForeignKey(
-        "regions.Region", on_delete=models.PROTECT, null=True, blank=True, related_name="outcomes"
+        "regions.Region",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="outcomes",
+        verbose_name=_("region"),
     )
-    note = models.TextField(blank=True)
-    source = models.ForeignKey(Source, on_delete=models.PROTECT, null=True, blank=True, related_name="outcomes")
-    order = models.PositiveSmallIntegerField(default=0)
+    note = models.TextField(_("note"), blank=True)
+    source = models.ForeignKey(
+        Source, on_delete=models.PROTECT, null=True, blank=True, related_name="outcomes", verbose_name=_("source")
+    )
+    order = models.PositiveSmallIntegerField(_("order"), default=0)
 
     objects = CaseChildQuerySet.as_manager()
 
     class Meta:
         ordering = ["order", "pk"]
+        verbose_name = _("outcome")
+        verbose_name_plural = _("outcomes")
         constraints = [
             models.UniqueConstraint(fields=["case", "slug"], name="outcome_unique_slug_per_case"),
             models.CheckConstraint(
                 condition=Q(baseline_value__isnull=True) | Q(baseline_year__isnull=False),
                 name="outcome_baseline_has_year",
-                violation_error_message="Give the year of the baseline value.",
+                violation_error_message=_("Give the year of the baseline value."),
             ),
             models.CheckConstraint(
                 condition=Q(baseline_year__isnull=True) | Q(baseline_year__lte=F("year")),
                 name="outcome_baseline_before_value",
-                violation_error_message="The baseline year cannot come after the outcome's year.",
+                violation_error_message=_("The baseline year cannot come after the outcome's year."),
             ),
         ]
 
@@ -548,7 +679,7 @@ class Outcome(models.Model):
 
     def clean(self):
         if not self.slug:
-            self.slug = unique_child_slug(self, self.indicator, "outcome")
+            self.slug = unique_child_slug(self, self.indicator_en or self.indicator, "outcome")
 
     @property
     def display_value(self):
@@ -569,9 +700,10 @@ class Outcome(models.Model):
         if self.metric.kind == Metric.Kind.RANK:
             places = int(before - after)
             if places == 0:
-                return "unchanged"
-            direction = "up" if places > 0 else "down"
-            return f"{abs(places):,} place{'s' if abs(places) != 1 else ''} {direction}"
+                return str(_("unchanged"))
+            if places > 0:
+                return ngettext("%(count)s place up", "%(count)s places up", places) % {"count": f"{places:,}"}
+            return ngettext("%(count)s place down", "%(count)s places down", -places) % {"count": f"{-places:,}"}
         if before == 0:
             return f"{'+' if after >= 0 else '−'}{format_number(abs(after))}"
         ratio = after / before
@@ -592,10 +724,17 @@ class Outcome(models.Model):
         return went_up == self.metric.higher_is_better
 
 
+QUALIFIED = {
+    Outcome.Qualifier.MORE_THAN: _("more than %(value)s"),
+    Outcome.Qualifier.NEARLY: _("nearly %(value)s"),
+    Outcome.Qualifier.ABOUT: _("about %(value)s"),
+}
+
+
 def qualified(qualifier, text):
     if not qualifier:
         return text
-    return f"{Outcome.Qualifier(qualifier).label} {text}"
+    return QUALIFIED[qualifier] % {"value": text}
 
 
 def unique_child_slug(child, text, fallback):

@@ -2,6 +2,8 @@ from django import forms
 from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
 from django.db import models
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from casebook.cases.admin import kept_forms, thumbnail
 from casebook.cases.images import validate_image
@@ -19,24 +21,24 @@ class OrganizationForm(forms.ModelForm):
 
 
 @admin.register(Organization)
-class OrganizationAdmin(admin.ModelAdmin):
+class OrganizationAdmin(TranslationAdmin):
     form = OrganizationForm
-    fields = ("name", "name_local", "slug", "kind", "parent", "website", ("logo", "logo_preview"), "description")
+    fields = ("name", "slug", "kind", "parent", "website", ("logo", "logo_preview"), "description")
     list_display = ("logo_thumbnail", "name", "kind", "parent", "website")
     list_display_links = ("logo_thumbnail", "name")
     list_filter = ("kind",)
     list_select_related = ("parent",)
-    search_fields = ("name", "name_local", "slug")
+    search_fields = ("name_zh_hans", "name_en", "slug")
     autocomplete_fields = ("parent",)
-    prepopulated_fields = {"slug": ("name",)}
+    prepopulated_fields = {"slug": ("name_en",)}
     readonly_fields = ("logo_preview",)
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
-    @admin.display(description="logo")
+    @admin.display(description=_("logo"))
     def logo_thumbnail(self, organization):
         return thumbnail(organization.logo, width=40)
 
-    @admin.display(description="preview")
+    @admin.display(description=_("preview"))
     def logo_preview(self, organization):
         return thumbnail(organization.logo)
 
@@ -51,7 +53,9 @@ class PostingFormSet(forms.BaseInlineFormSet):
             if region is None or form.cleaned_data.get("start_year") is not None:
                 continue
             if region in undated:
-                form.add_error("region", f"There is already a posting in {region} without a start year.")
+                form.add_error(
+                    "region", _("There is already a posting in %(region)s without a start year.") % {"region": region}
+                )
             undated.add(region)
         super().clean()
 
@@ -65,11 +69,11 @@ class PostingInline(admin.TabularInline):
 
 
 @admin.register(Commissioner)
-class CommissionerAdmin(admin.ModelAdmin):
-    fields = ("name", "name_local", "slug", "organization", "title", "bio")
+class CommissionerAdmin(TranslationAdmin):
+    fields = ("name", "slug", "organization", "title", "bio")
     list_display = ("name", "organization", "title")
     list_select_related = ("organization",)
-    search_fields = ("name", "name_local", "slug", "organization__name")
+    search_fields = ("name_zh_hans", "name_en", "slug", "organization__name_zh_hans", "organization__name_en")
     autocomplete_fields = ("organization",)
-    prepopulated_fields = {"slug": ("name",)}
+    prepopulated_fields = {"slug": ("name_en",)}
     inlines = [PostingInline]

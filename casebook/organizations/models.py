@@ -2,6 +2,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 YEAR_VALIDATORS = [MinValueValidator(1900), MaxValueValidator(2100)]
 
@@ -13,36 +14,37 @@ class SlugQuerySet(models.QuerySet):
 
 class Organization(models.Model):
     class Kind(models.TextChoices):
-        ENTERPRISE = "enterprise", "Enterprise"
-        FOUNDATION = "foundation", "Foundation / social organization"
-        ASSOCIATION = "association", "Industry association"
-        GOVERNMENT_OFFICE = "government-office", "Government office"
-        LOCAL_GOVERNMENT = "local-government", "Local government"
-        PARTNER_REGION = "partner-region", "Partner province / city"
-        UNIVERSITY = "university", "University"
-        OTHER = "other", "Other"
+        ENTERPRISE = "enterprise", _("Enterprise")
+        FOUNDATION = "foundation", _("Foundation / social organization")
+        ASSOCIATION = "association", _("Industry association")
+        GOVERNMENT_OFFICE = "government-office", _("Government office")
+        LOCAL_GOVERNMENT = "local-government", _("Local government")
+        PARTNER_REGION = "partner-region", _("Partner province / city")
+        UNIVERSITY = "university", _("University")
+        OTHER = "other", _("Other")
 
-    name = models.CharField(max_length=200)
-    name_local = models.CharField("local name", max_length=200, blank=True, help_text="e.g. “阿里巴巴集团”.")
-    slug = models.SlugField(max_length=120, unique=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices)
+    name = models.CharField(_("name"), max_length=200, help_text=_("e.g. “阿里巴巴集团” / “Alibaba Group”."))
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     parent = models.ForeignKey(
         "self",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="units",
-        verbose_name="part of",
-        help_text="The group this organization belongs to, e.g. Cainiao is part of Alibaba Group.",
+        verbose_name=_("part of"),
+        help_text=_("The group this organization belongs to, e.g. Cainiao is part of Alibaba Group."),
     )
-    website = models.URLField(blank=True, help_text="Full address starting with https://.")
-    logo = models.ImageField(upload_to="logos/", blank=True)
-    description = models.TextField(blank=True, help_text="A few sentences for the public. Markdown.")
+    website = models.URLField(_("website"), blank=True, help_text=_("Full address starting with https://."))
+    logo = models.ImageField(_("logo"), upload_to="logos/", blank=True)
+    description = models.TextField(_("description"), blank=True, help_text=_("A few sentences for the public."))
 
     objects = SlugQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("organization")
+        verbose_name_plural = _("organizations")
 
     def __str__(self):
         return self.name
@@ -57,21 +59,24 @@ class Organization(models.Model):
 class Commissioner(models.Model):
     """A person an organization sends to work in a place. Public data only: no contact details."""
 
-    name = models.CharField(max_length=150, help_text="Full name as published, e.g. “Liu Yahui”.")
-    name_local = models.CharField(
-        "local name", max_length=150, blank=True, help_text="Name in the local language, as published."
+    name = models.CharField(_("name"), max_length=150, help_text=_("Full name as published, e.g. “Liu Yahui”."))
+    slug = models.SlugField(_("slug"), max_length=120, unique=True)
+    organization = models.ForeignKey(
+        Organization, on_delete=models.PROTECT, related_name="commissioners", verbose_name=_("organization")
     )
-    slug = models.SlugField(max_length=120, unique=True)
-    organization = models.ForeignKey(Organization, on_delete=models.PROTECT, related_name="commissioners")
     title = models.CharField(
-        "title / role", max_length=200, blank=True, help_text="e.g. “Rural revitalization commissioner”."
+        _("title / role"), max_length=200, blank=True, help_text=_("e.g. “Rural revitalization commissioner”.")
     )
-    bio = models.TextField("public biography", blank=True, help_text="Shown to the public. No private contact data.")
+    bio = models.TextField(
+        _("public biography"), blank=True, help_text=_("Shown to the public. No private contact data.")
+    )
 
     objects = SlugQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
+        verbose_name = _("commissioner")
+        verbose_name_plural = _("commissioners")
 
     def __str__(self):
         return self.name
@@ -89,19 +94,33 @@ class PostingQuerySet(models.QuerySet):
 
 
 class Posting(models.Model):
-    commissioner = models.ForeignKey(Commissioner, on_delete=models.CASCADE, related_name="postings")
-    region = models.ForeignKey("regions.Region", on_delete=models.PROTECT, related_name="postings")
+    commissioner = models.ForeignKey(
+        Commissioner, on_delete=models.CASCADE, related_name="postings", verbose_name=_("commissioner")
+    )
+    region = models.ForeignKey(
+        "regions.Region", on_delete=models.PROTECT, related_name="postings", verbose_name=_("region")
+    )
     start_year = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=YEAR_VALIDATORS, help_text="Leave empty if the source does not say."
+        _("start year"),
+        null=True,
+        blank=True,
+        validators=YEAR_VALIDATORS,
+        help_text=_("Leave empty if the source does not say."),
     )
     end_year = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=YEAR_VALIDATORS, help_text="Leave empty while the posting lasts."
+        _("end year"),
+        null=True,
+        blank=True,
+        validators=YEAR_VALIDATORS,
+        help_text=_("Leave empty while the posting lasts."),
     )
 
     objects = PostingQuerySet.as_manager()
 
     class Meta:
         ordering = ["start_year", "pk"]
+        verbose_name = _("posting")
+        verbose_name_plural = _("postings")
         constraints = [
             models.UniqueConstraint(fields=["commissioner", "region", "start_year"], name="posting_unique_per_start"),
             # NULLs are distinct in a unique constraint: allow one undated posting per person and place.
@@ -113,14 +132,19 @@ class Posting(models.Model):
             models.CheckConstraint(
                 condition=Q(end_year__isnull=True) | Q(start_year__isnull=True) | Q(end_year__gte=F("start_year")),
                 name="posting_ends_after_start",
-                violation_error_message="A posting cannot end before it starts.",
+                violation_error_message=_("A posting cannot end before it starts."),
             ),
         ]
 
     def __str__(self):
         if not self.start_year:
-            return f"{self.commissioner} in {self.region}"
-        return f"{self.commissioner} in {self.region}, {self.start_year}–{self.end_year or ''}"
+            return _("%(commissioner)s in %(region)s") % {"commissioner": self.commissioner, "region": self.region}
+        return _("%(commissioner)s in %(region)s, %(start)s–%(end)s") % {
+            "commissioner": self.commissioner,
+            "region": self.region,
+            "start": self.start_year,
+            "end": self.end_year or "",
+        }
 
     def natural_key(self):
         return (self.commissioner.slug, self.region.code, self.start_year)

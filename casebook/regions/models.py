@@ -2,6 +2,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 class RegionQuerySet(models.QuerySet):
@@ -24,31 +25,38 @@ class RegionQuerySet(models.QuerySet):
 
 class Region(models.Model):
     class Level(models.TextChoices):
-        COUNTRY = "country", "Country"
-        PROVINCE = "province", "Province"
-        PREFECTURE = "prefecture", "Prefecture / city"
-        COUNTY = "county", "County / district"
-        TOWNSHIP = "township", "Township"
-        VILLAGE = "village", "Village"
+        COUNTRY = "country", _("Country")
+        PROVINCE = "province", _("Province")
+        PREFECTURE = "prefecture", _("Prefecture / city")
+        COUNTY = "county", _("County / district")
+        TOWNSHIP = "township", _("Township")
+        VILLAGE = "village", _("Village")
 
-    name = models.CharField(max_length=120, help_text="English or pinyin name, e.g. “Yijun County”.")
-    name_local = models.CharField(
-        "local name", max_length=120, blank=True, help_text="Name in the local language, e.g. “宜君县”."
-    )
+    name = models.CharField(_("name"), max_length=120, help_text=_("e.g. “宜君县” / “Yijun County”."))
     slug = models.SlugField(
+        _("slug"),
         max_length=120,
         unique=True,
-        help_text="Used in addresses such as /cases/?region=yijun. Use pinyin or English, never Chinese characters.",
+        help_text=_("Used in addresses such as /cases/?region=yijun. Use pinyin or English, never Chinese characters."),
     )
-    level = models.CharField(max_length=12, choices=Level.choices)
+    level = models.CharField(_("level"), max_length=12, choices=Level.choices)
     code = models.CharField(
-        "administrative code",
+        _("administrative code"),
         max_length=12,
         unique=True,
-        validators=[RegexValidator(r"^[0-9A-Z]{2,12}$", "Use the official code: 2 to 12 digits or capital letters.")],
-        help_text="The official division code, e.g. 610222 for Yijun County (GB/T 2260).",
+        validators=[
+            RegexValidator(r"^[0-9A-Z]{2,12}$", _("Use the official code: 2 to 12 digits or capital letters."))
+        ],
+        help_text=_("The official division code, e.g. 610222 for Yijun County (GB/T 2260)."),
     )
-    parent = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="children")
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        verbose_name=_("part of"),
+    )
     # Materialized path of codes ("/610000/610200/610222/"), kept by save(): a region's
     # descendants are one index-friendly prefix match instead of a recursive walk.
     path = models.CharField(max_length=255, unique=True, editable=False)
@@ -57,6 +65,8 @@ class Region(models.Model):
 
     class Meta:
         ordering = ["path"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
 
     def __str__(self):
         return self.name
@@ -84,14 +94,8 @@ class Region(models.Model):
 
     def clean(self):
         if self.parent_id and self.pk and self.parent.path.startswith(self.path or "\0"):
-            raise ValidationError({"parent": "A region cannot be placed inside itself or one of its own parts."})
+            raise ValidationError({"parent": _("A region cannot be placed inside itself or one of its own parts.")})
 
     @property
     def path_codes(self):
         return [code for code in self.path.split("/") if code]
-
-    @property
-    def display_name(self):
-        if self.name_local:
-            return f"{self.name} ({self.name_local})"
-        return self.name

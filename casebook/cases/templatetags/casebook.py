@@ -5,7 +5,16 @@ import re
 import markdown as markdown_lib
 import nh3
 from django import template
+from django.conf import settings
+from django.core.exceptions import DisallowedHost
+from django.template.defaultfilters import linebreaksbr
+from django.urls import translate_url
+from django.utils import translation
+from django.utils.html import conditional_escape, format_html
 from django.utils.safestring import mark_safe
+from django.utils.text import Truncator
+from django.utils.translation import gettext_lazy as _
+from modeltranslation.utils import build_localized_fieldname
 
 from casebook.cases.images import rendition_url
 
@@ -17,8 +26,8 @@ LINK_REL = "nofollow noopener"
 REFUSED_LINK = re.compile(rf'<a rel="{LINK_REL}">(.*?)</a>', re.S)
 
 
-@register.filter(is_safe=True)
-def markdown(text):
+@register.filter("markdown", is_safe=True)
+def render_markdown(text):
     """Editors' Markdown as HTML, keeping only basic tags; links may only be http(s) or mailto.
 
     Headings other than ### and #### are dropped (their text stays): a section already has its own heading.
@@ -60,3 +69,143 @@ def image_size(image):
 def page_links(page_obj):
     """Page numbers to link to around the current one, with "…" for the gaps."""
     return page_obj.paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1)
+
+
+# Translated content
+
+
+# Keyed by the language of the text shown in place of the missing translation.
+FALLBACK_MARKERS = {
+    "en": _("(English)"),
+    "zh-hans": _("(Chinese)"),
+}
+FALLBACK_NOTES = {
+    "en": _("Not yet translated into Chinese; shown in English."),
+    "zh-hans": _("Not yet translated into English; shown in Chinese."),
+}
+_MISSING = object()
+
+
+@register.filter
+def html_lang(code):
+    """A language code as HTML and hreflang write it: zh-hans → zh-Hans, en → en."""
+    return translation.to_locale(code).replace("_", "-")
+
+
+def localized_value(obj, field):
+    """``(text, language)``: the field in the reader's language, else in the first other language that has it.
+
+    ``language`` is None when the text is in the reader's language, or the field is not translated at all
+    (then the text is the plain attribute).
+    """
+    current = translation.get_language() or settings.LANGUAGE_CODE
+    own = getattr(obj, build_localized_fieldname(field, current), _MISSING)
+    if own is _MISSING:
+        return getattr(obj, field, "") or "", None
+    if own:
+        return own, None
+    for code, _name in settings.LANGUAGES:
+        other = getattr(obj, build_localized_fieldname(field, code), None)
+        if other and code != current:
+            return other, code
+    return "", None
+
+
+@register.simple_tag
+def translated(obj, field, markdown=False, linebreaks=False, words=None):
+    """``obj.<field>`` in the reader's language; a text shown in another language says so, visibly.
+
+    ``markdown=True`` renders a narrative section (and marks a fallback with a note above the block),
+    ``linebreaks=True`` keeps the line breaks of a plain text, ``words=45`` shortens it.
+    """
+    text, language = localized_value(obj, field)
+    if words:
+        text = Truncator(text).words(int(words), truncate=" …")
+    if markdown:
+        html = render_markdown(text)
+    elif linebreaks:
+        html = linebreaksbr(text, autoescape=True)
+    else:
+        html = conditional_escape(text)
+    if language is None:
+        return html
+    if markdown:
+        return format_html(
+            '<div class="fallback-block"><p class="fallback-note">{}</p><div lang="{}">{}</div></div>',
+            FALLBACK_NOTES.get(language, ""),
+            html_lang(language),
+            html,
+        )
+    return format_html(
+        '<span lang="{}" class="fallback">{}</span> <span class="fallback-marker">{}</span>',
+        html_lang(language),
+        html,
+        FALLBACK_MARKERS.get(language, f"({language})"),
+    )
+
+
+@register.filter
+def translated_text(obj, field):
+    """Plain text for attributes and <title> (no markup allowed there): ``{{ figure|translated_text:"alt_text" }}``."""
+    return localized_value(obj, field)[0]
+
+
+@register.filter
+def own_translation(obj, field):
+    """The field in the reader's language only, never another's: for notes about that language's text."""
+    current = translation.get_language() or settings.LANGUAGE_CODE
+    value = getattr(obj, build_localized_fieldname(field, current), _MISSING)
+    return getattr(obj, field, "") if value is _MISSING else value or ""
+
+
+# The language switcher and the alternates in <head>
+
+
+@register.simple_tag(takes_context=True)
+def language_versions(context):
+    """This page in every language, keeping its query string; None without a request or a valid host.
+
+    Returns ``{"versions": [...], "others": [...], "default": url}``; each version has ``code``, ``lang``
+    (for hreflang), ``name`` (in its own language), ``url``, ``absolute_url`` and ``current``.
+    """
+    request = context.get("request")
+    if request is None:
+        return None
+    try:
+        request.get_host()
+    except DisallowedHost:
+        return None  # the 400 page for a forged Host header: no absolute address to give
+    current = translation.get_language()
+    full_path = request.get_full_path()
+    versions = []
+    for code, name in settings.LANGUAGES:
+        url = full_path if code == current else same_page_in(full_path, current, code)
+        versions.append(
+            {
+                "code": code,
+                "lang": html_lang(code),
+                "name": name,
+                "url": url,
+                "absolute_url": request.build_absolute_uri(url),
+                "current": code == current,
+            }
+        )
+    return {
+        "versions": versions,
+        "others": [version for version in versions if not version["current"]],
+        # Without the prefix, the address sends each reader to their browser's language.
+        "default": request.build_absolute_uri(without_language_prefix(full_path, current)),
+    }
+
+
+def same_page_in(full_path, current, code):
+    url = translate_url(full_path, code)
+    if url == full_path:
+        # translate_url leaves an address that resolves to nothing (a 404 page) as it is: swap the prefix.
+        url = f"/{code}{without_language_prefix(full_path, current)}"
+    return url
+
+
+def without_language_prefix(full_path, current):
+    prefix = f"/{current}/"
+    return full_path[len(prefix) - 1 :] if full_path.startswith(prefix) else full_path
