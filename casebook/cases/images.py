@@ -7,6 +7,7 @@ size on disk, format by content, pixel count, then a full decode.
 
 import io
 import logging
+import uuid
 import warnings
 from pathlib import PurePosixPath
 
@@ -15,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.defaultfilters import filesizeformat
+from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
 logger = logging.getLogger(__name__)
@@ -79,6 +81,12 @@ def pixel_count(pixels):
     if pixels >= 1_000_000:
         return f"{pixels / 1_000_000:g} megapixels"
     return f"{pixels:,} pixels"
+
+
+def figure_upload_to(figure, filename):
+    """A generated name, never the client's: figures/2026/3f2a…9c.jpg (the extension is the stored format's)."""
+    extension = PurePosixPath(filename).suffix.lower() or ".jpg"
+    return f"figures/{timezone.now():%Y}/{uuid.uuid4().hex}{extension}"
 
 
 def rendition_name(name, width):

@@ -14,7 +14,7 @@ from modeltranslation.utils import build_localized_fieldname, get_language
 
 from casebook.organizations.models import YEAR_VALIDATORS, Commissioner, SlugQuerySet
 
-from .images import validate_image
+from .images import figure_upload_to, validate_image
 
 # The language suffixes of translated columns: title_zh_hans, title_en.
 TRANSLATED_COLUMNS = [code.replace("-", "_") for code, _name in settings.LANGUAGES]
@@ -418,6 +418,7 @@ class Case(models.Model):
         ordering = ["-published_at", "-pk"]
         verbose_name = _("case")
         verbose_name_plural = _("cases")
+        permissions = [("publish_case", _("Can publish, schedule, withdraw and restore cases"))]
         indexes = [
             models.Index(fields=["status", "published_at"], name="case_status_published_idx"),
             models.Index(fields=["assistance_type", "status", "published_at"], name="case_type_published_idx"),
@@ -565,17 +566,28 @@ class Figure(models.Model):
         blank=True,
         help_text=_("Names the figure in data files; made from the caption if left empty."),
     )
-    image = models.ImageField(_("image"), upload_to="figures/%Y/", validators=[validate_image])
+    image = models.ImageField(
+        _("image"), upload_to=figure_upload_to, validators=[validate_image], width_field="width", height_field="height"
+    )
+    width = models.PositiveIntegerField(_("width"), null=True, editable=False)
+    height = models.PositiveIntegerField(_("height"), null=True, editable=False)
     caption = models.CharField(
         _("caption"), max_length=300, help_text=_("As published, e.g. “Figure 1 Cainiao County Distribution…”.")
     )
     alt_text = models.CharField(
         _("alt text"),
         max_length=300,
+        blank=True,
         help_text=_(
             "What the photo shows, for people who cannot see it (screen readers, failed loads). "
-            "Describe the picture; do not repeat the caption."
+            "Describe the picture; do not repeat the caption. Required before the case is published, "
+            "unless the figure is decorative."
         ),
+    )
+    decorative = models.BooleanField(
+        _("decorative"),
+        default=False,
+        help_text=_("Tick only if the picture adds nothing the text does not say: screen readers then skip it."),
     )
     credit = models.CharField(_("credit"), max_length=200, blank=True, help_text=_("Photographer or rights holder."))
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -746,3 +758,19 @@ def unique_child_slug(child, text, fallback):
     while slug in taken:
         slug, n = f"{base}-{n}", n + 1
     return slug
+
+
+class CaseRedirect(models.Model):
+    """An earlier slug of a case, so that links to it keep working (301) after the slug changes."""
+
+    old_slug = models.SlugField(_("earlier slug"), max_length=120, unique=True)
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="redirects", verbose_name=_("case"))
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("earlier address")
+        verbose_name_plural = _("earlier addresses")
+
+    def __str__(self):
+        return f"{self.old_slug} → {self.case.slug}"

@@ -1,9 +1,11 @@
 from modeltranslation.translator import TranslationOptions, register
+from simple_history import register as register_history
 
 from .models import (
     AssistanceType,
     Case,
     Collection,
+    CollectionEntry,
     Figure,
     Initiative,
     Metric,
@@ -62,3 +64,11 @@ class FigureTranslation(TranslationOptions):
 @register(Outcome)
 class OutcomeTranslation(TranslationOptions):
     fields = ("indicator", "note")
+
+
+# History is registered here, after the translated columns exist, so that the historical models
+# carry them too (django-simple-history's documented way to work with django-modeltranslation).
+register_history(Case, m2m_fields=["themes", "regions", "commissioners", "initiatives", "sources"])
+for model in (Participation, Figure, Outcome):
+    register_history(model)
+register_history(CollectionEntry)
