@@ -453,7 +453,7 @@ def test_adding_a_complete_case_creates_exactly_its_rows(admin_client, reference
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("center.png", b"not an image at all", "Upload a valid image"),
+        ("center.png", b"not an image at all", "not an image in an allowed format (JPEG, PNG, WEBP, GIF)"),
         ("center.bmp", image_bytes("BMP"), "not an image in an allowed format (JPEG, PNG, WEBP, GIF)"),
     ],
     ids=["not-an-image", "bmp"],

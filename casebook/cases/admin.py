@@ -16,7 +16,8 @@ from modeltranslation.admin import TranslationAdmin, TranslationStackedInline, T
 
 from casebook.regions.models import Region
 
-from .images import rendition_url
+from .history import CaseHistoryMixin
+from .images import UploadedImageField, make_renditions, rendition_url
 from .models import (
     TRANSLATED_COLUMNS,
     AssistanceType,
@@ -32,6 +33,7 @@ from .models import (
     Theme,
     current_column,
 )
+from .workflow_admin import CaseWorkflowAdmin
 
 
 def thumbnail(field_file, width=80):
@@ -245,13 +247,33 @@ class CaseCollectionInline(CollectionEntryInline):
 class FigureForm(forms.ModelForm):
     class Meta:
         widgets = widgets_in_every_language({"caption": WIDE, "alt_text": SHORT_TEXTAREA, "credit": WIDE})
+        # A new upload is checked, then only its pixels are stored (no EXIF/GPS, text chunks, comments).
+        field_classes = {"image": UploadedImageField}
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if "image" not in self.changed_data:
+            # Left out, the stored file is not assigned again: Django would reopen it to re-read its width
+            # and height (and fail if it has gone; the model's validator then says it is missing).
+            cleaned_data.pop("image", None)
+        return cleaned_data
+
+
+class FigureFormSet(ChildSlugFormSet):
+    def save(self, commit=True):
+        saved = super().save(commit)
+        if commit:
+            # The thumbnails the pages show, made once now rather than on the first view.
+            for figure in saved:
+                make_renditions(figure.image)
+        return saved
 
 
 class FigureInline(TranslationStackedInline):
     model = Figure
     form = FigureForm
-    formset = ChildSlugFormSet
-    fields = (("image", "preview"), "caption", "alt_text", ("credit", "order", "slug"))
+    formset = FigureFormSet
+    fields = (("image", "preview"), "caption", "alt_text", "decorative", ("credit", "order", "slug"))
     readonly_fields = ("preview",)
     extra = 1
 
@@ -350,7 +372,7 @@ class CaseForm(forms.ModelForm):
 
 
 @admin.register(Case)
-class CaseAdmin(TranslationAdmin):
+class CaseAdmin(CaseHistoryMixin, CaseWorkflowAdmin, TranslationAdmin):
     form = CaseForm
     fieldsets = (
         (_("Identity"), {"fields": ("title", "slug", "summary")}),
@@ -365,7 +387,10 @@ class CaseAdmin(TranslationAdmin):
         ),
         (_("Period"), {"fields": (("start_year", "end_year"),)}),
         (_("Sources"), {"fields": ("sources",)}),
-        (_("Publication"), {"fields": ("status", "published_at", ("created_at", "updated_at"))}),
+        (
+            _("Publication"),
+            {"fields": ("status", "published_at", ("created_at", "updated_at"), "completeness_checklist")},
+        ),
     )
     readonly_fields = ("created_at", "updated_at")
     autocomplete_fields = ("assistance_type", "themes", "regions", "commissioners", "initiatives", "sources")
@@ -373,7 +398,15 @@ class CaseAdmin(TranslationAdmin):
     inlines = [ParticipationInline, CaseCollectionInline, FigureInline, OutcomeInline]
     save_on_top = True
 
-    list_display = ("first_figure", "title", "status", "assistance_type", "provinces", "published_at")
+    list_display = (
+        "first_figure",
+        "title",
+        "publication_status",
+        "completeness",
+        "assistance_type",
+        "provinces",
+        "published_at",
+    )
     list_display_links = ("first_figure", "title")
     list_filter = ("status", "assistance_type", ProvinceFilter, "collection_entries__collection")
     list_select_related = ("assistance_type",)

@@ -2,22 +2,25 @@
 
 Pillow accepts far too much by default (a 12 KB PNG that decodes to 100 megapixels, a JPEG
 cut in half that fails only when a thumbnail is made), so an upload is checked in order:
-size on disk, format by content, pixel count, then a full decode.
+size on disk, format by content, pixel count, then a full decode; then only its pixels are
+stored, re-encoded (``sanitized``), under a generated name (``figure_upload_to``).
 """
 
+import contextlib
 import io
 import logging
 import uuid
 import warnings
 from pathlib import PurePosixPath
 
+from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageOps, UnidentifiedImageError
 
 logger = logging.getLogger(__name__)
 
@@ -30,7 +33,6 @@ def validate_image(field_file):
     Error codes differ from Django's form field's own ("invalid_image"): a ModelForm would otherwise
     replace these messages with its generic “Upload a valid image”.
     """
-    max_bytes = settings.CASEBOOK_IMAGE_MAX_BYTES
     try:
         size = field_file.size
     except FileNotFoundError as error:
@@ -38,17 +40,41 @@ def validate_image(field_file):
         raise ValidationError(
             "The image file is missing from storage; upload it again.", code="missing_image"
         ) from error
+    refuse_if_too_large(size)
+    if getattr(field_file, "_committed", False):
+        # A stored file: read it through a handle of its own. Django opens and closes the field's handle
+        # when it reads width and height on assignment, and a closed handle cannot be rewound.
+        with field_file.storage.open(field_file.name) as stored, decoded(stored):
+            pass
+    else:
+        field_file.seek(0)
+        try:
+            with decoded(field_file):
+                pass
+        finally:
+            field_file.seek(0)
+
+
+def refuse_if_too_large(size):
+    """Checked first, before anything is decoded."""
+    max_bytes = settings.CASEBOOK_IMAGE_MAX_BYTES
     if size > max_bytes:
         raise ValidationError(
             f"The file is {filesizeformat(size)}; the limit is {filesizeformat(max_bytes)}.",
             code="file_too_large",
         )
+
+
+@contextlib.contextmanager
+def decoded(file):
+    """``with decoded(file) as image``: the image fully decoded, or a ValidationError; in order, the format
+    by content, the pixel count, then a full decode. A damaged file found in the ``with`` body is refused too.
+    """
     formats = settings.CASEBOOK_IMAGE_FORMATS
-    field_file.seek(0)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(field_file, formats=formats) as image:
+            with Image.open(file, formats=formats) as image:
                 width, height = image.size
                 max_pixels = settings.CASEBOOK_IMAGE_MAX_PIXELS
                 if width * height > max_pixels:
@@ -57,6 +83,7 @@ def validate_image(field_file):
                         code="too_many_pixels",
                     )
                 image.load()
+                yield image
     except ValidationError:
         raise
     except UnidentifiedImageError as error:
@@ -67,13 +94,81 @@ def validate_image(field_file):
         raise ValidationError(
             "The image has too many pixels to be processed safely.", code="too_many_pixels"
         ) from error
-    except (OSError, SyntaxError, ValueError) as error:
+    except (OSError, SyntaxError, ValueError, EOFError) as error:
         raise ValidationError("The image file is damaged or incomplete.", code="broken_image") from error
-    finally:
-        if getattr(field_file, "_committed", False):
-            field_file.close()  # a stored file was opened just for this check
-        else:
-            field_file.seek(0)
+
+
+# What each allowed format is stored as: (Pillow format, extension, save options).
+# A GIF keeps its first frame only, as a PNG: figures are photographs and charts, not animations.
+STORED_AS = {
+    "JPEG": ("JPEG", "jpg", {"quality": 88, "optimize": True}),
+    "MPO": ("JPEG", "jpg", {"quality": 88, "optimize": True}),  # a phone's JPEG with a second picture inside
+    "PNG": ("PNG", "png", {}),
+    "GIF": ("PNG", "png", {}),
+    "WEBP": ("WEBP", "webp", {"quality": 88}),
+}
+
+
+def sanitized(uploaded_file, stem=None):
+    """The checked upload re-encoded from its pixels alone, as a new file named ``<stem>.<extension>``.
+
+    Only the pixels are copied into a new image, so nothing else of the upload is stored: EXIF (GPS position,
+    camera serial numbers), PNG text chunks, GIF and JPEG comments, XMP, further frames. A photograph is turned
+    upright first (its EXIF orientation), since the orientation tag goes with the rest of the EXIF. The ICC
+    colour profile is kept when it is a valid profile: it is colour data, not personal data, and without it a
+    wide-gamut (Display P3, Adobe RGB) photograph shows dull colours. ``stem`` defaults to a random name: the
+    client's file name is never used.
+    """
+    refuse_if_too_large(uploaded_file.size)
+    uploaded_file.seek(0)
+    with decoded(uploaded_file) as image:
+        target, extension, options = STORED_AS.get(image.format, ("PNG", "png", {}))
+        source = ImageOps.exif_transpose(image) if target == "JPEG" else image
+        clean = pixels_of(source)
+        profile = icc_profile(image)
+        if profile:
+            options = {**options, "icc_profile": profile}
+        if target == "JPEG" and clean.mode not in ("RGB", "L", "CMYK"):
+            clean = on_white(clean)
+        if "transparency" in image.info and clean.mode in ("P", "L", "RGB") and target == "PNG":
+            options = {**options, "transparency": image.info["transparency"]}
+        buffer = io.BytesIO()
+        clean.save(buffer, format=target, **options)
+    uploaded_file.seek(0)
+    return ContentFile(buffer.getvalue(), name=f"{stem or uuid.uuid4().hex}.{extension}")
+
+
+class UploadedImageField(forms.ImageField):
+    """An image upload checked by ``sanitized`` (size first, then format, pixels, full decode) and stored
+    as its re-encoded pixels. Django's own check would decode the file before its size is looked at, and
+    call a decompression bomb or a BMP only “not a valid image”: it is not run."""
+
+    def to_python(self, data):
+        upload = forms.FileField.to_python(self, data)  # no file, an empty file, a name too long
+        return None if upload is None else sanitized(upload)
+
+
+def pixels_of(image):
+    """A new image with ``image``'s pixels (and palette) and nothing else: no info, no EXIF, no comments."""
+    if image.mode not in ("1", "L", "LA", "P", "RGB", "RGBA", "CMYK", "I;16"):
+        image = image.convert("RGBA" if "A" in image.getbands() else "RGB")
+    clean = Image.frombytes(image.mode, image.size, image.tobytes())
+    if image.mode == "P":
+        rawmode = image.palette.mode
+        clean.putpalette(image.getpalette(rawmode), rawmode)
+    return clean
+
+
+def icc_profile(image):
+    """The image's ICC profile if Little CMS reads it as one, else None (junk in the ICC slot is dropped)."""
+    data = image.info.get("icc_profile")
+    if not data:
+        return None
+    try:
+        ImageCms.ImageCmsProfile(io.BytesIO(data))
+    except (OSError, TypeError, ValueError, ImageCms.PyCMSError):
+        return None
+    return data
 
 
 def pixel_count(pixels):
@@ -98,24 +193,47 @@ def rendition_name(name, width):
 
 
 def rendition_url(field_file, width):
-    """URL of a JPEG at most ``width`` pixels wide, made once and then reused; None if the original is unusable."""
+    """URL of a JPEG at most ``width`` pixels wide, made once and then reused; None if the original is unusable.
+
+    An unusable original (missing, damaged) is logged once per file and process, not on every page view.
+    """
     if not field_file:
         return None
     name = rendition_name(field_file.name, width)
     if not default_storage.exists(name):
         try:
             with default_storage.open(field_file.name) as original, Image.open(original) as image:
+                profile = icc_profile(image)
                 if image.mode in ("1", "P"):
                     # Palette images would be resized by nearest neighbour, jagged.
                     image = image.convert("RGBA" if "transparency" in image.info else "RGB")
                 image.thumbnail((width, width * 4))
                 buffer = io.BytesIO()
-                on_white(image).save(buffer, format="JPEG", quality=85, optimize=True)
+                options = {"icc_profile": profile} if profile else {}
+                on_white(image).save(buffer, format="JPEG", quality=85, optimize=True, **options)
             default_storage.save(name, ContentFile(buffer.getvalue()))
-        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-            logger.warning("Cannot make a %spx rendition of %s", width, field_file.name)
+        except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
+            report_unusable(field_file.name, error)
             return None
     return default_storage.url(name)
+
+
+def make_renditions(field_file):
+    """Every rendition the site shows, made now (after an upload) rather than on the first page view."""
+    for width in RENDITION_WIDTHS:
+        if rendition_url(field_file, width) is None:
+            return
+
+
+_reported = set()
+
+
+def report_unusable(name, error):
+    """A warning the first time an original cannot be read in this process; the pages show a placeholder."""
+    if name in _reported:
+        return
+    _reported.add(name)
+    logger.warning("Cannot make renditions of %s (a placeholder is shown instead): %s", name, error)
 
 
 def on_white(image):

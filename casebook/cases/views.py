@@ -1,4 +1,5 @@
 from django.db.models import Count, Q
+from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.views.generic import DetailView
 from django_filters.views import FilterView
@@ -6,7 +7,7 @@ from django_filters.views import FilterView
 from casebook.regions.models import Region
 
 from .filters import CaseFilter
-from .models import AssistanceType, Case, Collection
+from .models import AssistanceType, Case, CaseRedirect, Collection
 
 # Querysets are built in methods, never as class attributes: published() compares with the time
 # of the request, and a class attribute would freeze it at import, hiding cases scheduled later.
@@ -56,7 +57,28 @@ class CaseListView(FilterView):
 
 class CaseDetailView(DetailView):
     def get_queryset(self):
-        return Case.objects.published().for_detail()
+        return self.visible_cases().for_detail()
+
+    def visible_cases(self):
+        # Staff who may view cases preview unpublished ones at their public address; for everyone
+        # else such a case does not exist.
+        user = self.request.user
+        if user.is_staff and user.has_perm("cases.view_case"):
+            return Case.objects.all()
+        return Case.objects.published()
+
+    def get(self, request, *args, **kwargs):
+        try:
+            response = super().get(request, *args, **kwargs)
+        except Http404:
+            earlier = CaseRedirect.objects.filter(old_slug=kwargs["slug"], case__in=self.visible_cases())
+            redirect = earlier.select_related("case").first()
+            if redirect is None:
+                raise
+            return HttpResponsePermanentRedirect(redirect.case.get_absolute_url())
+        if not self.object.is_public:
+            response["X-Robots-Tag"] = "noindex"
+        return response
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(region_trails=region_trails(self.object.regions.all()), **kwargs)

@@ -1,23 +1,20 @@
 from django import forms
 from django.contrib import admin
-from django.core.files.uploadedfile import UploadedFile
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from modeltranslation.admin import TranslationAdmin
 
 from casebook.cases.admin import kept_forms, thumbnail
-from casebook.cases.images import validate_image
+from casebook.cases.images import UploadedImageField
 
 from .models import Commissioner, Organization, Posting
 
 
 class OrganizationForm(forms.ModelForm):
-    def clean_logo(self):
-        # Organization.logo has no validator in the model: check new uploads here, as figures are checked.
-        logo = self.cleaned_data.get("logo")
-        if isinstance(logo, UploadedFile):
-            validate_image(logo)
-        return logo
+    class Meta:
+        # Organization.logo has no validator in the model: new uploads are checked and re-encoded here, as
+        # figures are. The stored name is made there (logos/<random>.png), never the client's.
+        field_classes = {"logo": UploadedImageField}
 
 
 @admin.register(Organization)

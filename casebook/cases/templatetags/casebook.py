@@ -56,16 +56,6 @@ def rendition(image, width):
 
 
 @register.simple_tag
-def image_size(image):
-    """(width, height) of the original image, or None when the file is missing or unreadable."""
-    try:
-        width, height = image.width, image.height
-    except (OSError, ValueError):
-        return None
-    return (width, height) if width and height else None
-
-
-@register.simple_tag
 def page_links(page_obj):
     """Page numbers to link to around the current one, with "…" for the gaps."""
     return page_obj.paginator.get_elided_page_range(page_obj.number, on_each_side=2, on_ends=1)
