@@ -357,7 +357,7 @@ class Case(models.Model):
         _("slug"),
         max_length=120,
         unique=True,
-        help_text=_("The case's address: /cases/<slug>/. Keep it once published."),
+        help_text=_("The case's address, as in /cases/alibaba-yijun-puan/. Keep it once published."),
     )
     summary = models.TextField(
         _("summary"), max_length=1500, help_text=_("Two or three sentences shown in listings and search.")
