@@ -2,9 +2,11 @@
 it for review, a publisher schedules it, it goes public when its time comes (no job runs), and the
 history shows and reverts a changed outcome."""
 
+import importlib
 from datetime import timedelta
 
 import pytest
+from django.apps import apps
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.utils import timezone
@@ -14,12 +16,15 @@ from casebook.cases.models import Case, Outcome
 from .factories import image_bytes
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+# The groups come from a data migration, and a transactional test before this one has emptied the tables.
+editorial_groups = importlib.import_module("casebook.cases.migrations.0003_editorial_groups")
 
 PASSWORD = "a long test passphrase"
 
 
 @pytest.fixture
 def people(transactional_db, django_user_model):
+    editorial_groups.create_groups(apps, schema_editor=None)
     call_command("load_fixtures", verbosity=0)
     editor = django_user_model.objects.create_user("editor", password=PASSWORD, is_staff=True)
     editor.groups.add(Group.objects.get(name="Editors"))

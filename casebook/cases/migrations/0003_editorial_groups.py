@@ -32,9 +32,10 @@ def create_groups(apps, schema_editor):
     # create them now. create_permissions skips the ones that exist, so this runs safely twice.
     for label in ("cases", "regions", "organizations"):
         app_config = apps.get_app_config(label)
-        app_config.models_module = True
+        models_module = getattr(app_config, "models_module", None)
+        app_config.models_module = models_module or True  # a migration state's app configs have none
         create_permissions(app_config, apps=apps, verbosity=0)
-        app_config.models_module = None
+        app_config.models_module = models_module
 
     Group = apps.get_model("auth", "Group")
     Permission = apps.get_model("auth", "Permission")
