@@ -1,15 +1,25 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
+from django.contrib.sitemaps.views import sitemap
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
+
+from casebook.cases.sitemaps import CaseSitemap, PageSitemap
 
 # The admin follows the browser's language (LocaleMiddleware reads Accept-Language); public pages
 # take theirs from the address: /zh-hans/cases/, /en/cases/. An address without the prefix ("/",
 # "/cases/?region=shaanxi") redirects to the reader's language, keeping its query string.
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # One sitemap for both languages: each entry lists its other-language addresses.
+    path(
+        "sitemap.xml",
+        sitemap,
+        {"sitemaps": {"pages": PageSitemap, "cases": CaseSitemap}},
+        name="django.contrib.sitemaps.views.sitemap",
+    ),
     *i18n_patterns(
         path("", include("casebook.cases.urls")),
         path("about/", TemplateView.as_view(template_name="about.html"), name="about"),
