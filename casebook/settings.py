@@ -1,16 +1,21 @@
-"""Casebook settings: one module, driven by environment variables.
+"""Casebook settings: one module, driven by environment variables (README, "Deploy", lists them all).
 
 DJANGO_DEBUG          "1"/"true" turns debug on (off by default)
 DJANGO_SECRET_KEY     required to serve with debug off (wsgi.py refuses to start without it)
-DJANGO_ALLOWED_HOSTS  comma-separated; defaults to localhost names
-DATABASE_URL          defaults to SQLite in db.sqlite3 beside manage.py
+DJANGO_ALLOWED_HOSTS  comma-separated; defaults to localhost names (required in production)
+DATABASE_URL          defaults to SQLite in db.sqlite3 beside manage.py (PostgreSQL required in production)
 DJANGO_MEDIA_ROOT     where uploads live (default: media/ beside manage.py)
+
+Production mode is debug off with DJANGO_SECRET_KEY set: what a served site always is, since wsgi.py refuses
+debug off without a key. Tests and management commands without a key run in local mode on a fixed key.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -20,6 +25,16 @@ def env_flag(name, default=False):
     if value is None:
         return default
     return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def env_int(name, default):
+    value = os.environ.get(name, "").strip()
+    if not value:
+        return default
+    try:
+        return int(value)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}") from error
 
 
 def env_list(name, default):
@@ -36,6 +51,10 @@ DEBUG = env_flag("DJANGO_DEBUG")
 INSECURE_LOCAL_KEY = "django-insecure-local-development-key-never-use-in-production"
 SECRET_KEY = os.environ.get("DJANGO_SECRET_KEY") or INSECURE_LOCAL_KEY
 
+PRODUCTION = not DEBUG and bool(os.environ.get("DJANGO_SECRET_KEY"))
+
+if PRODUCTION and not os.environ.get("DJANGO_ALLOWED_HOSTS"):
+    raise ImproperlyConfigured("Set DJANGO_ALLOWED_HOSTS (comma-separated host names) to run Casebook in production.")
 ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 
 INSTALLED_APPS = [
@@ -50,7 +69,10 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "django_filters",
+    # Locks out repeated failed logins to the admin (its own tables: attempts, lockouts, access log).
+    "axes",
     "simple_history",
+    "casebook.apps.CasebookConfig",
     "casebook.accounts",
     "casebook.regions",
     "casebook.organizations",
@@ -58,7 +80,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: a request id for the logs, and the static 503 page when the database is down.
+    "casebook.logs.RequestIdMiddleware",
+    "casebook.faults.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -68,6 +95,14 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Records the user behind every change in the history tables.
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes requires: it answers a locked-out login with the lockout page.
+    "axes.middleware.AxesMiddleware",
+]
+
+AUTHENTICATION_BACKENDS = [
+    # First, so a locked-out client is refused before its password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 ROOT_URLCONF = "casebook.urls"
@@ -88,12 +123,45 @@ TEMPLATES = [
     },
 ]
 
-DATABASES = {
-    "default": dj_database_url.config(
-        default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DJANGO_CONN_MAX_AGE", "0")),
+if PRODUCTION and not os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+    raise ImproperlyConfigured(
+        "Set DATABASE_URL to a PostgreSQL database (postgres://…) to run Casebook in production."
     )
-}
+
+
+def database(url_variable, default=None):
+    """A database from its URL. Persistent connections (checked before each request reuses them, so a database
+    that went away and came back is reconnected to by itself); on PostgreSQL a short connect timeout, and the
+    statement and lock timeouts gunicorn.conf.py sets for web workers (a locked table answers 503, not a hang)."""
+    config = dj_database_url.config(
+        env=url_variable,
+        default=default,
+        conn_max_age=env_int("DJANGO_CONN_MAX_AGE", 60 if PRODUCTION else 0),
+        conn_health_checks=True,
+    )
+    if config.get("ENGINE") == "django.db.backends.postgresql":
+        options = [
+            f"-c {name}={env_int(variable, 0)}"
+            for name, variable in (
+                ("statement_timeout", "DJANGO_DB_STATEMENT_TIMEOUT_MS"),
+                ("lock_timeout", "DJANGO_DB_LOCK_TIMEOUT_MS"),
+            )
+            if env_int(variable, 0)
+        ]
+        config["OPTIONS"] = {
+            "connect_timeout": env_int("DJANGO_DB_CONNECT_TIMEOUT", 5),
+            **({"options": " ".join(options)} if options else {}),
+        }
+    return config
+
+
+DATABASES = {"default": database("DATABASE_URL", default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}")}
+
+# Read replicas: public pages read from the replica, everything else (the admin, writes) uses "default".
+if os.environ.get("DATABASE_REPLICA_URL"):
+    DATABASES["replica"] = database("DATABASE_REPLICA_URL")
+    DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+    DATABASE_ROUTERS = ["casebook.dbrouters.PublicReadsToReplica"]
 
 AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
@@ -125,10 +193,23 @@ MODELTRANSLATION_FALLBACK_LANGUAGES = {"default": ("zh-hans", "en"), "zh-hans": 
 
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("DJANGO_STATIC_ROOT", BASE_DIR / "staticfiles"))
+# In production whitenoise serves what collectstatic gathered, under hashed names cached for a year and
+# compressed. Elsewhere plain storage: the manifest storage fails every page until collectstatic has run.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
+        if PRODUCTION
+        else "django.contrib.staticfiles.storage.StaticFilesStorage"
+    },
+}
 
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
+# In production the reverse proxy serves /media/ (README, "Deploy"); only a local trial of the production
+# settings (make serve-prod) lets Django serve it.
+SERVE_MEDIA = DEBUG or env_flag("DJANGO_SERVE_MEDIA")
 
 # Figures: what an upload may be. Checked before anything is stored.
 CASEBOOK_IMAGE_MAX_BYTES = 10 * 1024 * 1024
@@ -139,9 +220,67 @@ CASEBOOK_IMAGE_FORMATS = ["JPEG", "PNG", "WEBP", "GIF"]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
+# Logs go to stdout: one JSON object per line in production (DJANGO_LOG_FORMAT=json|text), with the request id.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "casebook.logs.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "casebook.logs.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stdout",
+            "filters": ["request_id"],
+            "formatter": os.environ.get("DJANGO_LOG_FORMAT", "json" if PRODUCTION else "text"),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# Security. Headers on every response; HTTPS-only settings in production (behind a TLS-terminating proxy).
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+SESSION_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = PRODUCTION
+SECURE_SSL_REDIRECT = env_flag("DJANGO_SECURE_SSL_REDIRECT", PRODUCTION)
+# The load balancer's health check may come over plain HTTP: it gets its answer, not a redirect.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+SECURE_HSTS_SECONDS = env_int("DJANGO_HSTS_SECONDS", 31_536_000) if PRODUCTION else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_flag("DJANGO_HSTS_INCLUDE_SUBDOMAINS", True)
+# Preloading binds the whole registered domain into browsers for months: only on purpose.
+SECURE_HSTS_PRELOAD = env_flag("DJANGO_HSTS_PRELOAD")
+# The header the proxy sets to say the client used HTTPS, e.g. "X-Forwarded-Proto" (its value must be "https").
+if os.environ.get("DJANGO_PROXY_SSL_HEADER"):
+    header = os.environ["DJANGO_PROXY_SSL_HEADER"].strip().upper().replace("-", "_")
+    SECURE_PROXY_SSL_HEADER = (f"HTTP_{header}", "https")
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+
+# default-src 'self' for everything: no inline script or style, no other origin, no framing.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Admin login throttling (django-axes): a client (IP address) that fails this many logins in a row is locked
+# out for the cool-off time; a successful login resets its count.
+AXES_FAILURE_LIMIT = env_int("DJANGO_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("DJANGO_LOGIN_COOLOFF_MINUTES", 15))
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = ["ip_address"]
+AXES_LOCKOUT_CALLABLE = "casebook.security.lockout_response"
+AXES_CLIENT_IP_CALLABLE = "casebook.security.client_ip"
+# The request header the proxy puts the client's address in (e.g. "X-Real-IP"); unset: the connection's address.
+CASEBOOK_CLIENT_IP_HEADER = os.environ.get("DJANGO_CLIENT_IP_HEADER", "")

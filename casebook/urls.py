@@ -7,11 +7,14 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from casebook.cases.sitemaps import CaseSitemap, PageSitemap
+from casebook.health import healthz
 
 # The admin follows the browser's language (LocaleMiddleware reads Accept-Language); public pages
 # take theirs from the address: /zh-hans/cases/, /en/cases/. An address without the prefix ("/",
 # "/cases/?region=shaanxi") redirects to the reader's language, keeping its query string.
 urlpatterns = [
+    # Outside the language prefix: a load balancer's health check asks one fixed address.
+    path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
     # One sitemap for both languages: each entry lists its other-language addresses.
     path(
@@ -27,10 +30,15 @@ urlpatterns = [
     ),
 ]
 
-if settings.DEBUG:
-    from django.conf.urls.static import static
+if settings.SERVE_MEDIA:
+    # Development and a local trial of production settings only: in production the proxy serves /media/.
+    from django.urls import re_path
+    from django.views.static import serve
 
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
+
+# A database error outside a view answers the static 503 page; any other error the site's 500 page.
+handler500 = "casebook.faults.server_error"
 
 admin.site.site_header = _("Casebook administration")
 admin.site.site_title = _("Casebook")
