@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check clean messages
+.PHONY: run test lint check clean messages serve-prod deploy-check backup-restore-check
 
 # Translation catalogues are compiled in the build (polib, pure Python: no GNU gettext needed), never committed.
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
@@ -30,6 +30,21 @@ run: $(VENV)/.installed $(CATALOGUES)
 	$(BIN)/python manage.py ensure_admin
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
+# The production settings locally: gunicorn against PostgreSQL on 127.0.0.1 (database PROD_DB, default
+# casebook_prod; created, migrated, static files collected, fixtures loaded if empty). README, "Deploy".
+serve-prod: $(VENV)/.installed $(CATALOGUES)
+	HOST=$(HOST) PORT=$(PORT) scripts/serve-prod.sh
+
+# check --deploy under production settings (a throwaway key; the database is not connected to).
+deploy-check: $(VENV)/.installed
+	DJANGO_DEBUG=0 DJANGO_SECRET_KEY="$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	DJANGO_ALLOWED_HOSTS=casebook.example.org DATABASE_URL=postgres://casebook@127.0.0.1:5432/casebook \
+	DJANGO_PROXY_SSL_HEADER=X-Forwarded-Proto $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+# Dump the PostgreSQL database, restore it into a fresh one and compare (scripts/backup_restore_check.sh).
+backup-restore-check: $(VENV)/.installed
+	scripts/backup_restore_check.sh
+
 # The whole suite, on SQLite by default or on the database DATABASE_URL names.
 test: $(VENV)/.installed-dev $(CATALOGUES)
 	$(BIN)/pytest
@@ -50,4 +65,4 @@ check: $(VENV)/.installed-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles .admin-credentials
+	rm -rf $(VENV) db.sqlite3 media staticfiles .admin-credentials .prod-secret-key

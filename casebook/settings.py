@@ -84,7 +84,6 @@ MIDDLEWARE = [
     "casebook.logs.RequestIdMiddleware",
     "casebook.faults.DatabaseUnavailableMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -98,6 +97,13 @@ MIDDLEWARE = [
     # Last, as django-axes requires: it answers a locked-out login with the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
+
+if PRODUCTION:
+    # Static files from what collectstatic gathered (development serves them from the apps' folders).
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+        "whitenoise.middleware.WhiteNoiseMiddleware",
+    )
 
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out client is refused before its password is even checked.

@@ -1,3 +1,4 @@
+import logging
 import re
 from decimal import Decimal
 
@@ -35,6 +36,12 @@ from .models import (
 )
 from .workflow_admin import CaseWorkflowAdmin
 
+logger = logging.getLogger(__name__)
+
+
+class FigureStorageError(Exception):
+    """An uploaded figure could not be written to storage (disk full, storage gone)."""
+
 
 def thumbnail(field_file, width=80):
     """An <img> of the stored image's 160-pixel rendition, or "" when the file is missing or unreadable."""
@@ -43,7 +50,7 @@ def thumbnail(field_file, width=80):
     url = rendition_url(field_file, 160)
     if not url:
         return ""
-    return format_html('<img src="{}" width="{}" alt="" loading="lazy" style="height:auto">', url, width)
+    return format_html('<img src="{}" width="{}" alt="" loading="lazy" class="thumbnail">', url, width)
 
 
 def in_every_language(*fields):
@@ -260,8 +267,19 @@ class FigureForm(forms.ModelForm):
 
 
 class FigureFormSet(ChildSlugFormSet):
+    # Set on the second pass of a save whose figure could not be stored (CaseAdmin.changeform_view).
+    storage_error = None
+
+    def clean(self):
+        super().clean()
+        if self.storage_error:
+            raise forms.ValidationError(self.storage_error, code="storage_error")
+
     def save(self, commit=True):
-        saved = super().save(commit)
+        try:
+            saved = super().save(commit)
+        except OSError as error:
+            raise FigureStorageError(error.strerror or str(error)) from error
         if commit:
             # The thumbnails the pages show, made once now rather than on the first view.
             for figure in saved:
@@ -276,6 +294,11 @@ class FigureInline(TranslationStackedInline):
     fields = (("image", "preview"), "caption", "alt_text", "decorative", ("credit", "order", "slug"))
     readonly_fields = ("preview",)
     extra = 1
+
+    def get_formset(self, request, obj=None, **kwargs):
+        formset = super().get_formset(request, obj, **kwargs)
+        formset.storage_error = getattr(request, "figure_storage_error", None)
+        return formset
 
     @admin.display(description=_("stored image"))
     def preview(self, figure):
@@ -432,6 +455,19 @@ class CaseAdmin(CaseHistoryMixin, CaseWorkflowAdmin, TranslationAdmin):
             .get_queryset(request)
             .prefetch_related("figures", models.Prefetch("regions", queryset=regions, to_attr="regions_with_province"))
         )
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        """A figure that cannot be stored (disk full) undoes the whole save (the admin saves in one transaction, so
+        no row points at a missing file) and the form is shown again, as sent, with the error on the figures."""
+        try:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        except FigureStorageError as error:
+            logger.error("A figure could not be stored, nothing was saved: %s", error)
+            request.figure_storage_error = _(
+                "The image could not be stored (%(reason)s), so nothing was saved. Try again later; if it happens "
+                "again, tell the site's administrator."
+            ) % {"reason": error}
+            return super().changeform_view(request, object_id, form_url, extra_context)
 
     def view_on_site(self, case):
         # Drafts and scheduled cases are not on the public site yet: no link rather than a 404.
