@@ -168,6 +168,10 @@ if os.environ.get("DATABASE_REPLICA_URL"):
     DATABASES["replica"] = database("DATABASE_REPLICA_URL")
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
     DATABASE_ROUTERS = ["casebook.dbrouters.PublicReadsToReplica"]
+    MIDDLEWARE.insert(
+        MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+        "casebook.dbrouters.PublicReadsMiddleware",
+    )
 
 AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
