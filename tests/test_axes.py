@@ -11,8 +11,14 @@ PASSWORD = "a long enough password"
 LOGIN = "/admin/login/?next=/admin/"
 
 
+@pytest.fixture(autouse=True)
+def fast_hashing(settings):
+    # Dozens of logins: the production hasher's deliberate slowness would only slow the suite down.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
-def staff(django_user_model):
+def staff(django_user_model, fast_hashing):
     return django_user_model.objects.create_superuser("editor", password=PASSWORD)
 
 
