@@ -8,8 +8,9 @@ from urllib.parse import quote, urlencode
 import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
-from django.utils import timezone
-from hypothesis import HealthCheck, given, settings, strategies as st
+from django.utils import timezone, translation
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from casebook.cases.models import Case
 
@@ -88,8 +89,6 @@ def public_urls(slugs, client):
     urls = []
     for name, parameters in public_url_names():
         for language in ("en", "zh-hans"):
-            from django.utils import translation
-
             with translation.override(language):
                 if not parameters:
                     urls.append(reverse(name))
