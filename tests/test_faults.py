@@ -165,7 +165,7 @@ def test_403_page_for_a_permission_denied_without_the_database(settings):
 
     urlconf = type("urls", (), {"urlpatterns": [path("forbidden/", forbidden), *site_urlpatterns]})
     settings.ROOT_URLCONF = urlconf
-    response = Client().get("/forbidden/")
+    response = Client(headers={"accept-language": "en"}).get("/forbidden/")
     assert response.status_code == 403
     assert "Access denied" in response.content.decode()
     assert "internal reason" not in response.content.decode()

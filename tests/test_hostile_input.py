@@ -2,7 +2,9 @@
 unpublished case, and a walk over every public URL with drafts, cases in review, withdrawn and scheduled cases
 present finds none of them. The URLs are found by walking the URLconf, so pages added later are covered too."""
 
+import re
 from datetime import timedelta
+from pathlib import Path
 from urllib.parse import quote, urlencode
 
 import pytest
@@ -166,3 +168,34 @@ def test_arbitrary_query_strings_never_fail_nor_leak(site, urls, query, raw):
     for url in urls:
         assert_no_leak(client.get(f"{url}?{urlencode(query)}"), site["secrets"], url)
         assert_no_leak(client.get(f"{url}?{quote(raw, safe='=&')}"), site["secrets"], url)
+
+
+# Templates: autoescaping protects neither an unquoted attribute nor a javascript: URL an editor typed.
+
+TEMPLATES = sorted((Path(__file__).resolve().parent.parent / "templates").rglob("*.html"))
+UNQUOTED_ATTRIBUTE = re.compile(r"""\s[\w:-]+=(?=\{[{%])""")
+# An editor's link (Source.url, Organization.website: the URLFields) straight into href/src, without |web_url.
+RAW_EDITOR_LINK = re.compile(r"""(?:href|src)="\{\{\s*(?:[\w.]*source\.url|[\w.]*\.website)\s*\}\}""")
+
+
+def test_templates_quote_every_attribute_value():
+    offending = [
+        f"{path.name}:{number}: {line.strip()}"
+        for path in TEMPLATES
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if UNQUOTED_ATTRIBUTE.search(line)
+    ]
+    assert offending == []
+
+
+def test_templates_pass_editor_links_through_web_url():
+    offending = [
+        f"{path.name}:{number}: {line.strip()}"
+        for path in TEMPLATES
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if RAW_EDITOR_LINK.search(line)
+    ]
+    assert offending == []
+    # The patterns find what they are for.
+    assert UNQUOTED_ATTRIBUTE.search("<a href={{ url }}>")
+    assert RAW_EDITOR_LINK.search('<a href="{{ case.source.url }}">')
