@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check clean messages serve-prod deploy-check backup-restore-check
+.PHONY: run test lint check clean messages serve-prod deploy-check backup-restore-check faults load
 
 # Translation catalogues are compiled in the build (polib, pure Python: no GNU gettext needed), never committed.
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
@@ -44,6 +44,18 @@ deploy-check: $(VENV)/.installed
 # Dump the PostgreSQL database, restore it into a fresh one and compare (scripts/backup_restore_check.sh).
 backup-restore-check: $(VENV)/.installed
 	scripts/backup_restore_check.sh
+
+# A bounded load test on loopback: gunicorn with production settings, CLIENTS clients for DURATION seconds
+# (default 32 and 60), per-kind requests per second and latency percentiles, then "errors=<n> 5xx=<n>".
+load: $(VENV)/.installed $(CATALOGUES)
+	scripts/load.sh
+
+# The fault tests on PostgreSQL (the real outage test needs it): database down, locked and back, storage full,
+# figures missing or damaged, error pages without the database.
+FAULTS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/casebook
+faults: $(VENV)/.installed-dev $(CATALOGUES)
+	DATABASE_URL=$(FAULTS_DATABASE_URL) $(BIN)/pytest -p no:randomly tests/test_faults.py tests/test_outage.py \
+		tests/test_images.py -k "test_faults or test_outage or broken_original or missing"
 
 # The whole suite, on SQLite by default or on the database DATABASE_URL names.
 test: $(VENV)/.installed-dev $(CATALOGUES)
