@@ -76,6 +76,7 @@ override_settings(STORAGES=plain_storage).enable()
 client = Client()
 login = client.get("/admin/login/", secure=True, headers={"host": "casebook.example.org"})
 plain = client.get("/en/about/", headers={"host": "casebook.example.org"})
+health = client.get("/healthz", headers={"host": "casebook.example.org"})
 cookie = login.cookies["csrftoken"]
 print(json.dumps({
     "storage": storage,
@@ -91,6 +92,7 @@ print(json.dumps({
     "plain_status": plain.status_code,
     "plain_location": plain.headers.get("Location"),
     "whitenoise": "whitenoise.middleware.WhiteNoiseMiddleware" in settings.MIDDLEWARE,
+    "health": [health.status_code, health.content.decode()],
 }))
 """
 
@@ -124,6 +126,11 @@ def test_production_sends_hsts_over_https_and_redirects_plain_http(production):
     assert production["hsts"] == "max-age=31536000; includeSubDomains"
     assert production["plain_status"] == 301
     assert production["plain_location"] == "https://casebook.example.org/en/about/"
+
+
+def test_production_healthz_over_plain_http_is_answered_not_redirected(production):
+    # Its database (port 1) refuses connections: a real connection error, answered within the connect timeout.
+    assert production["health"] == [503, "database unavailable\n"]
 
 
 def test_local_settings_stay_usable_without_a_key():
