@@ -248,6 +248,11 @@ LOGGING = {
         }
     },
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
+    "loggers": {
+        # A forged or unknown Host header (scanners, every day) is answered 400 and appears in the access log;
+        # a traceback per request would drown everything else.
+        "django.security.DisallowedHost": {"handlers": [], "propagate": False},
+    },
 }
 
 # Security. Headers on every response; HTTPS-only settings in production (behind a TLS-terminating proxy).
