@@ -154,10 +154,11 @@ def database(url_variable, default=None):
             )
             if env_int(variable, 0)
         ]
-        config["OPTIONS"] = {
-            "connect_timeout": env_int("DJANGO_DB_CONNECT_TIMEOUT", 5),
-            **({"options": " ".join(options)} if options else {}),
-        }
+        # Options given in the URL (?sslmode=require&connect_timeout=10) win over these defaults.
+        given = config.get("OPTIONS", {})
+        config["OPTIONS"] = {"connect_timeout": env_int("DJANGO_DB_CONNECT_TIMEOUT", 5), **given}
+        if options:
+            config["OPTIONS"]["options"] = " ".join([given.get("options", ""), *options]).strip()
     return config
 
 

@@ -215,3 +215,20 @@ def test_json_logs_carry_the_request_id():
     assert entry["message"] == "Disk full"
     assert entry["level"] == "WARNING" and entry["logger"] == "casebook.test"
     assert entry["request_id"] == "abc123def456" and entry["path"] == "/en/cases/"
+
+
+def test_database_url_options_are_kept_beside_the_timeouts():
+    code = (
+        "import django; django.setup(); from django.conf import settings; "
+        "print(sorted(settings.DATABASES['default']['OPTIONS'].items()))"
+    )
+    env = {
+        "DATABASE_URL": "postgres://casebook@db.internal:5432/casebook?sslmode=require",
+        "DJANGO_DB_LOCK_TIMEOUT_MS": "5000",
+        "DJANGO_SETTINGS_MODULE": "casebook.settings",
+    }
+    result = run_django([], env, code=code)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1] == (
+        "[('connect_timeout', 5), ('options', '-c lock_timeout=5000'), ('sslmode', 'require')]"
+    )
