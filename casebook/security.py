@@ -3,6 +3,7 @@
 import math
 import os
 
+from axes.backends import AxesStandaloneBackend
 from django.conf import settings
 from django.contrib import admin
 from django.core.checks import Error, Tags, register
@@ -20,6 +21,17 @@ def client_ip(request):
         if value:
             return value
     return request.META.get("REMOTE_ADDR")
+
+
+class LoginThrottlingBackend(AxesStandaloneBackend):
+    """django-axes' lockout check for logins that come with a request (the admin's login form, any HTTP login).
+    An authentication without one (the test client's login(), a script) has no client address to throttle: it is
+    left to the next backend instead of failing as django-axes' own backend does."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username, password, **kwargs)
 
 
 def lockout_response(request, original_response=None, credentials=None):

@@ -107,7 +107,7 @@ if PRODUCTION:
 
 AUTHENTICATION_BACKENDS = [
     # First, so a locked-out client is refused before its password is even checked.
-    "axes.backends.AxesStandaloneBackend",
+    "casebook.security.LoginThrottlingBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 

@@ -117,3 +117,19 @@ def test_limits_come_from_the_environment():
         check=True,
     )
     assert result.stdout.split()[-2:] == ["7", "45"]
+
+
+def test_logins_without_a_request_still_work(staff, client):
+    # The test client's login() (and scripts) authenticate without a request: no address to throttle.
+    assert client.login(username="editor", password=PASSWORD)
+    assert not client.login(username="editor", password="wrong")
+
+
+def test_a_locked_out_address_cannot_log_in_even_with_a_request_built_by_hand(staff, settings, rf):
+    from django.contrib.auth import authenticate
+
+    client = from_address("203.0.113.13")
+    for _attempt in range(settings.AXES_FAILURE_LIMIT):
+        log_in(client, "wrong")
+    request = rf.post(LOGIN, REMOTE_ADDR="203.0.113.13")
+    assert authenticate(request, username="editor", password=PASSWORD) is None
