@@ -27,6 +27,7 @@ run: export DJANGO_DEBUG = 1
 run: $(VENV)/.installed $(CATALOGUES)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_fixtures
+	$(BIN)/python manage.py load_regions
 	$(BIN)/python manage.py ensure_admin
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
