@@ -105,6 +105,14 @@ def test_cases_changed_is_sent_with_every_new_case():
     assert sorted(received) == sorted(Case.objects.values_list("pk", flat=True))
 
 
+def test_two_published_cases_for_the_case_page_benchmark():
+    generate(count=COUNT, seed=4, draft_share=1)
+    big, small = Case.objects.get(slug="synthetic-4-000002"), Case.objects.get(slug="synthetic-4-000003")
+    assert (big.figures.count(), big.outcomes.count()) == (30, 30)
+    assert (small.figures.count(), small.outcomes.count()) == (1, 1)
+    assert set(Case.objects.published()) == {big, small}  # every other case is a draft here
+
+
 def test_no_history_rows_are_written():
     generate(count=COUNT, seed=1)
     assert not Case.history.exists()

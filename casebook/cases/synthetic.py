@@ -11,6 +11,9 @@ Words the benchmark and the search tests rely on (see docs/synthetic-data.md):
 - in every other case (even index, so half of all cases): “合作社” and “cooperative”;
   the other half read “农户” and “local” in the same places;
 - products rotate through PRODUCTS, so “苹果” / “apples” appear in about one case in 16.
+
+Two published cases are there for the case-page benchmark: the second (``synthetic-S-000002``) has
+30 figures and 30 outcomes, the third (``synthetic-S-000003``) exactly one of each.
 """
 
 import random
@@ -51,7 +54,11 @@ RARE_WORDS = ("藜麦", "quinoa")
 COMMON_WORDS = ("合作社", "cooperative")
 # Metrics counted in whole units (stores, people): small whole numbers.
 COUNTED_METRICS = {"online-stores", "commissioners-sent"}
+# Bump when the same seed starts giving different data: `make bench` then seeds its database again.
+DATA_VERSION = 2
 BATCH_SIZE = 2000
+# Case index -> (figures, outcomes) for the case-page benchmark.
+SHOWCASES = {1: (30, 30), 2: (1, 1)}
 ORGANIZATIONS = 300
 COMMISSIONERS = 200
 COLLECTIONS = 12
@@ -132,6 +139,11 @@ def generate(count, seed, draft_share=0.1, replace=False, log=None):
     return case_ids
 
 
+def data_version_note(seed):
+    """Stored in the synthetic source's text: which generator made the data (see DATA_VERSION)."""
+    return f"Made up by `manage.py generate_cases --seed {seed}`, data version {DATA_VERSION}. Not a real source."
+
+
 def delete_synthetic_cases():
     """Delete every synthetic case and its rows, in a few set-based statements (no per-row signals)."""
     case_table = Case._meta.db_table
@@ -172,6 +184,7 @@ def prepare_pools(seed):
     source, _ = Source.objects.update_or_create(
         slug=f"synthetic-data-seed-{seed}",
         defaults={
+            "text": data_version_note(seed),
             "title": f"Synthetic data (generate_cases --seed {seed})",
             "title_zh_hans": f"Synthetic data (generate_cases --seed {seed})",
             "title_en": f"Synthetic data (generate_cases --seed {seed})",
@@ -313,7 +326,7 @@ def make_case(rng, seed, index, pools, draft_share):
     end_year = rng.choice((None, start_year, min(start_year + rng.randint(1, 3), 2025)))
     weights = [TYPE_WEIGHTS[n] if n < len(TYPE_WEIGHTS) else 1 for n in range(len(pools.types))]
     type_id = rng.choices(pools.types, weights=weights)[0]
-    draft = rng.random() < draft_share
+    draft = rng.random() < draft_share and index not in SHOWCASES
     published_at = None if draft else FIRST_PUBLICATION + timedelta(seconds=rng.randrange(PUBLICATION_SPAN_SECONDS))
     growth = rng.randint(15, 400)
     stores = rng.randint(3, 120)
@@ -371,10 +384,11 @@ def make_case(rng, seed, index, pools, draft_share):
         Participation(organization_id=org, role=roles[n], note_zh_hans="", note_en="")
         for n, org in enumerate(organizations)
     ]
-    metric_count = rng.randint(1, 3)
-    for n, metric in enumerate(rng.sample(pools.metrics, metric_count)):
+    figure_count, outcome_count = SHOWCASES.get(index, (rng.choice((0, 1, 1, 2)), rng.randint(1, 3)))
+    for n in range(outcome_count):
+        metric = pools.metrics[(index + n) % len(pools.metrics)]
         children.append(make_outcome(rng, n, metric, start_year, end_year, product_zh, product_en))
-    for n in range(rng.choice((0, 1, 1, 2))):
+    for n in range(figure_count):
         caption_zh = f"图{n + 1} {place_zh}的{product_zh}（示例图片）"
         caption_en = f"Figure {n + 1} {product_en.capitalize()} from {place_en} (placeholder image)"
         children.append(
