@@ -120,7 +120,7 @@ def main():
     results = measure(max(args.rounds, 2))
     for name, figures in results.items():
         status = "" if figures["status"] == 200 else f"  status={figures['status']}"
-        print(f"{name:30} {figures['median_ms']:10.1f}  R={figures['R']:.1f}  queries={figures['queries']}{status}")
+        print(f"{name:36} {figures['median_ms']:10.1f}  R={figures['R']:.1f}  queries={figures['queries']}{status}")
     print(
         json.dumps(
             {
