@@ -5,7 +5,7 @@ import io
 import pytest
 from django.core.management import CommandError, call_command
 
-from casebook.cases.models import Case, Figure, Outcome, Participation
+from casebook.cases.models import Case, CaseRedirect, Figure, Outcome, Participation
 from casebook.cases.signals import cases_changed
 
 pytestmark = pytest.mark.django_db
@@ -39,11 +39,18 @@ def snapshot():
     ]
 
 
+def row_counts():
+    return [model.objects.count() for model in (Participation, Outcome, Figure, Case.regions.through)]
+
+
 def test_the_same_seed_gives_the_same_data_and_another_seed_other_data():
     generate(count=COUNT, seed=7)
-    first = snapshot()
+    first, rows = snapshot(), row_counts()
+    CaseRedirect.objects.create(case=Case.objects.first(), old_slug="an-earlier-address")
     generate(count=COUNT, seed=7, replace=True)
     assert snapshot() == first
+    assert row_counts() == rows  # --replace left nothing of the earlier cases behind
+    assert not CaseRedirect.objects.exists()
     generate(count=COUNT, seed=8, replace=True)
     other = snapshot()
     assert len(other) == COUNT
