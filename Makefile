@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check clean messages serve-prod deploy-check backup-restore-check faults load
+.PHONY: run test lint check clean messages serve-prod deploy-check backup-restore-check faults load bench
 
 # Translation catalogues are compiled in the build (polib, pure Python: no GNU gettext needed), never committed.
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
@@ -27,6 +27,7 @@ run: export DJANGO_DEBUG = 1
 run: $(VENV)/.installed $(CATALOGUES)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_fixtures
+	$(BIN)/python manage.py load_regions
 	$(BIN)/python manage.py ensure_admin
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
@@ -61,6 +62,11 @@ faults: $(VENV)/.installed-dev $(CATALOGUES)
 test: $(VENV)/.installed-dev $(CATALOGUES)
 	$(BIN)/pytest
 
+# Issue 5's benchmark: seeds 100,000 synthetic cases once into bench/data/ (or DATABASE_URL), then times
+# the public pages against a bare baseline view. BENCH_COUNT, BENCH_SEED and BENCH_ROUNDS override.
+bench: $(VENV)/.installed $(CATALOGUES)
+	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python -m bench
+
 %.mo: %.po $(VENV)/.installed
 	$(BIN)/python -c 'import sys, polib; polib.pofile(sys.argv[1]).save_as_mofile(sys.argv[2])' $< $@
 
@@ -77,4 +83,4 @@ check: $(VENV)/.installed-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles .admin-credentials .prod-secret-key
+	rm -rf $(VENV) db.sqlite3 media staticfiles .admin-credentials .prod-secret-key bench/data

@@ -1,0 +1,144 @@
+"""The benchmark itself; `python -m bench` sets Django up and runs main()."""
+
+import argparse
+import json
+import os
+import statistics
+import time
+from collections import Counter
+
+from django.conf import settings
+from django.core.cache import caches
+from django.core.management import call_command
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from casebook.cases.models import Case, Source
+from casebook.cases.synthetic import COMMON_WORDS, RARE_WORDS, SLUG_PREFIX, data_version_note
+from casebook.regions.models import Region
+
+
+def seed(count, seed_value):
+    settings.BENCH_DATA.mkdir(parents=True, exist_ok=True)
+    call_command("migrate", verbosity=0)
+    prefix = f"{SLUG_PREFIX}{seed_value}-"
+    synthetic = Case.objects.filter(slug__startswith=SLUG_PREFIX)
+    source = Source.objects.filter(slug=f"synthetic-data-seed-{seed_value}").first()
+    same_generator = source is not None and source.text == data_version_note(seed_value)
+    if same_generator and synthetic.count() == count and synthetic.filter(slug__startswith=prefix).count() == count:
+        print(f"Reusing {count} synthetic cases (seed {seed_value}) in {connection.settings_dict['NAME']}.")
+        return
+    print(f"Seeding {count} synthetic cases (seed {seed_value}) into {connection.settings_dict['NAME']}…", flush=True)
+    started = time.perf_counter()
+    call_command("load_regions", verbosity=0)
+    call_command("generate_cases", count=count, seed=seed_value, replace=True, verbosity=0)
+    print(f"Seeded in {time.perf_counter() - started:.1f} s.", flush=True)
+
+
+def analyze():
+    """PostgreSQL plans from table statistics, which autovacuum gathers some time after a bulk load:
+    gather them now, so that every run measures a database in its settled state."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+
+
+def largest_province_and_type():
+    """The province (with everything below it) and the assistance type with the most published cases."""
+    published = Case.objects.published()
+    paths = Case.regions.through.objects.filter(case__in=published).values_list("case_id", "region__path")
+    provinces = Counter()
+    for province_code in {(case_id, path.split("/")[1]) for case_id, path in paths}:
+        provinces[province_code[1]] += 1
+    province = Region.objects.get(code=provinces.most_common(1)[0][0])
+    type_counts = Counter(published.values_list("assistance_type__slug", flat=True))
+    return province, type_counts.most_common(1)[0][0]
+
+
+def pages():
+    province, type_slug = largest_province_and_type()
+    filtered = f"/en/cases/?region={province.slug}&type={type_slug}"
+    seed_value = settings.BENCH_SEED
+    print(f"Largest province: {province.slug} ({province.code}); largest type: {type_slug}.")
+    # (name, url, cold)
+    return [
+        ("B", "/bench/baseline/", False),
+        ("listing_filtered_cold", filtered, True),
+        ("listing_filtered_warm", filtered, False),
+        ("listing_unfiltered_cold", "/en/cases/", True),
+        ("listing_filtered_last_page", f"{filtered}&page=last", True),
+        ("listing_unfiltered_page_2000", "/en/cases/?page=2000", True),
+        ("search_rare_filtered", f"/en/cases/?q={RARE_WORDS[1]}&type={type_slug}", True),
+        ("search_rare_zh_filtered", f"/en/cases/?q={RARE_WORDS[0]}&type={type_slug}", True),
+        ("search_common", f"/en/cases/?q={COMMON_WORDS[1]}", True),
+        ("search_common_zh", f"/en/cases/?q={COMMON_WORDS[0]}", True),
+        # generate_cases makes these two: 30 figures and 30 outcomes, and one of each.
+        ("case_detail_30_figures_30_outcomes", f"/en/cases/{SLUG_PREFIX}{seed_value}-000002/", True),
+        ("case_detail_1_figure_1_outcome", f"/en/cases/{SLUG_PREFIX}{seed_value}-000003/", True),
+        ("about", "/en/about/", False),
+    ]
+
+
+def clear_caches():
+    for cache in caches.all():
+        cache.clear()
+
+
+def measure(rounds):
+    client = Client(headers={"accept-language": "en"})
+    plan = pages()
+    timings = {name: [] for name, _url, _cold in plan}
+    queries, statuses = {}, {}
+    for _name, url, _cold in plan:  # warm-up: imports, template loading, connection
+        client.get(url)
+    for round_number in range(rounds):
+        for name, url, cold in plan:
+            if cold:
+                clear_caches()
+            if round_number == rounds - 1:
+                with CaptureQueriesContext(connection) as captured:
+                    response = client.get(url)
+                queries[name] = len(captured.captured_queries)
+            else:
+                started = time.perf_counter()
+                response = client.get(url)
+                timings[name].append((time.perf_counter() - started) * 1000)
+            statuses[name] = response.status_code
+    baseline = statistics.median(timings["B"])
+    results = {}
+    for name, url, cold in plan:
+        median = statistics.median(timings[name])
+        results[name] = {
+            "url": url,
+            "cold": cold,
+            "median_ms": round(median, 2),
+            "R": round(median / baseline, 2),
+            "queries": queries[name],
+            "status": statuses[name],
+        }
+    return results
+
+
+def main():
+    parser = argparse.ArgumentParser(prog="make bench", description="Issue 5 page benchmark (bench/__main__.py).")
+    parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "7")))
+    args = parser.parse_args()
+    seed(settings.BENCH_COUNT, settings.BENCH_SEED)
+    analyze()
+    results = measure(max(args.rounds, 2))
+    for name, figures in results.items():
+        status = "" if figures["status"] == 200 else f"  status={figures['status']}"
+        print(f"{name:36} {figures['median_ms']:10.1f}  R={figures['R']:.1f}  queries={figures['queries']}{status}")
+    print(
+        json.dumps(
+            {
+                "database": connection.vendor,
+                "cases": settings.BENCH_COUNT,
+                "seed": settings.BENCH_SEED,
+                "rounds": args.rounds,
+                "pages": results,
+            }
+        )
+    )
+    return 0 if all(figures["status"] == 200 for figures in results.values()) else 1
