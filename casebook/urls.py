@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from casebook.api.csv_export import cases_csv
 from casebook.cases.sitemaps import CaseSitemap, PageSitemap
 
 # The admin follows the browser's language (LocaleMiddleware reads Accept-Language); public pages
@@ -13,6 +14,8 @@ from casebook.cases.sitemaps import CaseSitemap, PageSitemap
 # "/cases/?region=shaanxi") redirects to the reader's language, keeping its query string.
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Read-only JSON for programs: not language-prefixed, text comes in every language at once.
+    path("api/", include("casebook.api.urls")),
     # One sitemap for both languages: each entry lists its other-language addresses.
     path(
         "sitemap.xml",
@@ -23,6 +26,7 @@ urlpatterns = [
     *i18n_patterns(
         path("", include("casebook.cases.urls")),
         path("about/", TemplateView.as_view(template_name="about.html"), name="about"),
+        path("cases.csv", cases_csv, name="cases_csv"),
         prefix_default_language=True,
     ),
 ]
