@@ -54,6 +54,10 @@ def slugs(data):
 
 @pytest.fixture
 def world():
+    return make_world()
+
+
+def make_world():
     """Two provinces, a county; published cases, and one case in every state the public must not see."""
     shaanxi = make_region(name="Shaanxi", slug="shaanxi", code="610000")
     tongchuan = make_region(parent=shaanxi, name="Tongchuan", slug="tongchuan", code="610200", level="prefecture")
