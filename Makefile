@@ -31,8 +31,15 @@ run: $(VENV)/.installed $(CATALOGUES)
 	$(BIN)/python manage.py runserver $(HOST):$(PORT)
 
 # The whole suite, on SQLite by default or on the database DATABASE_URL names.
-test: $(VENV)/.installed-dev $(CATALOGUES)
+test: $(VENV)/.installed-dev $(CATALOGUES) node_modules/.installed
 	$(BIN)/pytest
+
+# The Nu HTML Checker (vnu-jar, run with the machine's Java) and axe-core, pinned in package-lock.json.
+# --ignore-scripts: vnu-jar ships its jar; its install script would only look for (or fetch) a Java.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "make test needs npm (apt-get install -y npm) for the HTML and accessibility checks"; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
 
 %.mo: %.po $(VENV)/.installed
 	$(BIN)/python -c 'import sys, polib; polib.pofile(sys.argv[1]).save_as_mofile(sys.argv[2])' $< $@
@@ -50,4 +57,4 @@ check: $(VENV)/.installed-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles .admin-credentials
+	rm -rf $(VENV) node_modules db.sqlite3 media staticfiles .admin-credentials
