@@ -75,6 +75,7 @@ def test_one_row_per_case_with_its_columns(client, world):
 def test_the_chinese_file_is_in_chinese(client, world):
     response = client.get(url("zh-hans"), {"q": "宜君"})
     rows = read(response)
+    assert rows[0][:2] == ["网址标识", "标题"]
     assert rows[1][1] == "宜君苹果"
     assert rows[1][-1] == "http://testserver/zh-hans/cases/apples/"
     assert 'filename="casebook-cases-zh-hans-' in response["Content-Disposition"]
