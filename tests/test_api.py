@@ -482,3 +482,49 @@ def test_every_api_address_is_described():
             route = str(pattern.pattern).replace("<slug:", "{").replace(">", "}")
             routes.add("/api/" + route)
     assert routes == described
+
+
+# Every documented parameter of every list, fed values a program might send by mistake or on purpose
+
+NASTY = [
+    "",
+    "\x00",
+    "a\x00b",
+    "x" * 10_000,
+    "-1",
+    "0",
+    "99999999999999999999999",
+    "1e3",
+    "1.5",
+    "陕西",
+    "🙂",
+    "' OR 1=1 --",
+]
+LISTS = [path for path in SPEC["paths"] if not path.endswith("}/") and path != "/api/openapi.json"]
+
+
+@pytest.mark.parametrize("path", LISTS)
+def test_no_documented_parameter_value_gives_anything_but_a_described_answer(client, world, path):
+    names = [p["name"] for p in SPEC["paths"][path]["get"]["parameters"]]
+    for name in names:
+        for value in NASTY:
+            response = client.get(path, {name: value})
+            assert response.status_code in (200, 400), (name, value[:20], response.status_code)
+            check(response, path, response.status_code)
+        response = client.get(f"{path}?{name}=%FF%FE")
+        assert check(response, path, 400)["errors"] == {name: ["This value is not valid UTF-8 text."]}
+
+
+@pytest.mark.parametrize(
+    "path",
+    ["/api/cases/apples/", "/api/regions/yijun/", "/api/organizations/alibaba/", "/api/collections/first-batch/"],
+)
+def test_details_refuse_parameters_they_do_not_have(client, world, path):
+    template = {
+        "/api/cases/apples/": "/api/cases/{slug}/",
+        "/api/regions/yijun/": "/api/regions/{key}/",
+        "/api/organizations/alibaba/": "/api/organizations/{slug}/",
+        "/api/collections/first-batch/": "/api/collections/{slug}/",
+    }[path]
+    assert list(check(client.get(path, {"page": "2"}), template, 400)["errors"]) == ["page"]
+    check(client.get(f"{path}?q=%FF"), template, 400)
