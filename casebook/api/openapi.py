@@ -15,7 +15,7 @@ from casebook.cases.models import Metric, Outcome, Participation
 from casebook.organizations.models import Organization
 from casebook.regions.models import Region
 
-from .params import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
+from .params import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE, parameter_names
 
 LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
@@ -316,7 +316,18 @@ def filter_parameter(name, case_filter):
 
 
 def case_filter_parameters():
-    return [filter_parameter(name, case_filter) for name, case_filter in CaseFilter.base_filters.items()]
+    form_fields = CaseFilter().form.fields
+    parameters = []
+    for name, case_filter in CaseFilter.base_filters.items():
+        names = parameter_names(name, form_fields[name])
+        if names == [name]:
+            parameters.append(filter_parameter(name, case_filter))
+        else:  # a filter of several parts (a range): one parameter each, described by the filter's label
+            parameters += [
+                {"name": part, "in": "query", "description": str(case_filter.label or name), "schema": STRING}
+                for part in names
+            ]
+    return parameters
 
 
 def path_parameter(name, description):

@@ -39,18 +39,20 @@ def check_known(query, known):
         raise BadRequest({name: [message] for name in unknown})
 
 
+def parameter_names(name, field):
+    """The query parameters one form field reads: its name, or its suffixed names (``year_min``, ``year_max``)
+    where its widget has several parts."""
+    widget = field.widget
+    if hasattr(widget, "suffixes") and hasattr(widget, "suffixed"):
+        return [widget.suffixed(name, suffix) for suffix in widget.suffixes]
+    if isinstance(widget, forms.MultiWidget):
+        return [name + suffix for suffix in widget.widgets_names]
+    return [name]
+
+
 def filter_parameter_names(filterset):
-    """The query parameters a filter set reads, including suffixed ones (``year_min``) of multi-part widgets."""
-    names = set()
-    for name, field in filterset.form.fields.items():
-        widget = field.widget
-        if hasattr(widget, "suffixes") and hasattr(widget, "suffixed"):
-            names.update(widget.suffixed(name, suffix) for suffix in widget.suffixes)
-        elif isinstance(widget, forms.MultiWidget):
-            names.update(name + suffix for suffix in widget.widgets_names)
-        else:
-            names.add(name)
-    return names
+    """The query parameters a filter set reads."""
+    return {parameter for name, field in filterset.form.fields.items() for parameter in parameter_names(name, field)}
 
 
 class PageForm(forms.Form):
