@@ -79,11 +79,9 @@ PAGE_PARAMETERS = {"page", "page_size"}
 
 
 def page_of(request, queryset):
-    """``(page_items, count, number, size)`` for ``?page=&page_size=``; a page past the last one is a 400.
-
-    Ids first: the page's ids come from one narrow query over the (possibly ranked, filtered) set, and
-    the caller loads just those rows with their relations.
-    """
+    """``(items, count, number, size, last)`` for ``?page=&page_size=``: the page's slice of ``queryset``
+    (unevaluated), the number of records, the page number, its size and the last page number.
+    A page past the last one is a 400; an empty set has one empty page."""
     form = PageForm(request.GET)
     if not form.is_valid():
         raise BadRequest(form_errors(form))
