@@ -59,13 +59,19 @@ faults: $(VENV)/.installed-dev $(CATALOGUES)
 		tests/test_images.py -k "test_faults or test_outage or broken_original or missing"
 
 # The whole suite, on SQLite by default or on the database DATABASE_URL names.
-test: $(VENV)/.installed-dev $(CATALOGUES)
+test: $(VENV)/.installed-dev $(CATALOGUES) node_modules/.installed
 	$(BIN)/pytest
 
 # Issue 5's benchmark: seeds 100,000 synthetic cases once into bench/data/ (or DATABASE_URL), then times
 # the public pages against a bare baseline view. BENCH_COUNT, BENCH_SEED and BENCH_ROUNDS override.
 bench: $(VENV)/.installed $(CATALOGUES)
 	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python -m bench
+# The Nu HTML Checker (vnu-jar, run with the machine's Java) and axe-core, pinned in package-lock.json.
+# --ignore-scripts: vnu-jar ships its jar; its install script would only look for (or fetch) a Java.
+node_modules/.installed: package.json package-lock.json
+	@command -v npm >/dev/null || { echo "make test needs npm (apt-get install -y npm) for the HTML and accessibility checks"; exit 1; }
+	npm ci --no-audit --no-fund --ignore-scripts
+	touch $@
 
 %.mo: %.po $(VENV)/.installed
 	$(BIN)/python -c 'import sys, polib; polib.pofile(sys.argv[1]).save_as_mofile(sys.argv[2])' $< $@
@@ -83,4 +89,4 @@ check: $(VENV)/.installed-dev
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
 clean:
-	rm -rf $(VENV) db.sqlite3 media staticfiles .admin-credentials .prod-secret-key bench/data
+	rm -rf $(VENV) db.sqlite3 media staticfiles .admin-credentials .prod-secret-key bench/data node_modules

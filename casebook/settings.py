@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "casebook.regions",
     "casebook.organizations",
     "casebook.cases",
+    "casebook.api",
 ]
 
 MIDDLEWARE = [

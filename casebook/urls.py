@@ -6,6 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
+from casebook.api.csv_export import cases_csv
 from casebook.cases.sitemaps import CaseSitemap, PageSitemap
 from casebook.health import healthz
 
@@ -16,6 +17,8 @@ urlpatterns = [
     # Outside the language prefix: a load balancer's health check asks one fixed address.
     path("healthz", healthz, name="healthz"),
     path("admin/", admin.site.urls),
+    # Read-only JSON for programs: not language-prefixed, text comes in every language at once.
+    path("api/", include("casebook.api.urls")),
     # One sitemap for both languages: each entry lists its other-language addresses.
     path(
         "sitemap.xml",
@@ -26,6 +29,7 @@ urlpatterns = [
     *i18n_patterns(
         path("", include("casebook.cases.urls")),
         path("about/", TemplateView.as_view(template_name="about.html"), name="about"),
+        path("cases.csv", cases_csv, name="cases_csv"),
         prefix_default_language=True,
     ),
 ]

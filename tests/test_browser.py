@@ -77,7 +77,8 @@ def test_administrator_adds_a_case_with_a_photo_and_the_public_finds_it(seeded, 
     page.goto(f"{live_server.url}/en/cases/tea-gardens-of-puan-go-online/")
     image = page.locator("figure img").first
     assert image.get_attribute("alt") == "Rows of green tea bushes on a hillside under a grey sky"
-    # loading="lazy": the image need not have arrived when the page's load event fires; it must arrive.
+    # The image loads lazily: wait for it (up to the page's timeout) instead of asking once.
+    image.scroll_into_view_if_needed()
     page.wait_for_function("img => img.complete && img.naturalWidth > 0", arg=image.element_handle())
     body = page.inner_text("main")
     assert "Figure 1 A tea garden in Pu'an County" in body
