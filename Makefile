@@ -66,6 +66,7 @@ test: $(VENV)/.installed-dev $(CATALOGUES) node_modules/.installed
 # the public pages against a bare baseline view. BENCH_COUNT, BENCH_SEED and BENCH_ROUNDS override.
 bench: $(VENV)/.installed $(CATALOGUES)
 	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python -m bench
+
 # The Nu HTML Checker (vnu-jar, run with the machine's Java) and axe-core, pinned in package-lock.json.
 # --ignore-scripts: vnu-jar ships its jar; its install script would only look for (or fetch) a Java.
 node_modules/.installed: package.json package-lock.json
