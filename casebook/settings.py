@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "casebook.regions",
     "casebook.organizations",
     "casebook.cases",
+    "casebook.interchange",
 ]
 
 MIDDLEWARE = [
