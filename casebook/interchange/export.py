@@ -65,7 +65,9 @@ def referenced(cases, everything):
     through = Case.regions.through.objects.filter(case__in=ids)
     outcomes = Outcome.objects.filter(case__in=ids)
     collection_ids = set(CollectionEntry.objects.filter(case__in=ids).values_list("collection_id", flat=True))
-    commissioner_ids = set(Case.commissioners.through.objects.filter(case__in=ids).values_list("commissioner_id", flat=True))
+    commissioner_ids = set(
+        Case.commissioners.through.objects.filter(case__in=ids).values_list("commissioner_id", flat=True)
+    )
     initiative_ids = set(Case.initiatives.through.objects.filter(case__in=ids).values_list("initiative_id", flat=True))
     collections = kinds["collections"].model.objects.filter(pk__in=collection_ids)
     source_ids = (
@@ -74,14 +76,18 @@ def referenced(cases, everything):
         | set(collections.exclude(source=None).values_list("source_id", flat=True))
     )
     type_ids = set(cases.values_list("assistance_type_id", flat=True)) | set(
-        kinds["collections"].model.assistance_types.through.objects.filter(collection__in=collection_ids).values_list(
-            "assistancetype_id", flat=True
-        )
+        kinds["collections"]
+        .model.assistance_types.through.objects.filter(collection__in=collection_ids)
+        .values_list("assistancetype_id", flat=True)
     )
     organization_ids = (
         set(Participation.objects.filter(case__in=ids).values_list("organization_id", flat=True))
         | set(Commissioner.objects.filter(pk__in=commissioner_ids).values_list("organization_id", flat=True))
-        | set(Initiative.objects.filter(pk__in=initiative_ids).exclude(organization=None).values_list("organization_id", flat=True))
+        | set(
+            Initiative.objects.filter(pk__in=initiative_ids)
+            .exclude(organization=None)
+            .values_list("organization_id", flat=True)
+        )
         | set(Source.objects.filter(pk__in=source_ids).exclude(publisher=None).values_list("publisher_id", flat=True))
         | set(collections.values_list("publisher_id", flat=True))
     )
@@ -91,7 +97,12 @@ def referenced(cases, everything):
         | set(outcomes.exclude(region=None).values_list("region_id", flat=True))
         | set(Posting.objects.filter(commissioner__in=commissioner_ids).values_list("region_id", flat=True))
     )
-    codes = {code for path in Region.objects.filter(pk__in=region_ids).values_list("path", flat=True) for code in path.split("/") if code}
+    codes = {
+        code
+        for path in Region.objects.filter(pk__in=region_ids).values_list("path", flat=True)
+        for code in path.split("/")
+        if code
+    }
     return {
         "regions": Region.objects.filter(code__in=codes),
         "organizations": Organization.objects.filter(pk__in=organization_ids),
@@ -132,7 +143,17 @@ def reference_records(key, queryset, keys):
         yield record_of(kind, obj, keys, children=children)
 
 
-CASE_PREFETCH = ("themes", "regions", "commissioners", "initiatives", "sources", "participations", "collection_entries", "figures", "outcomes")
+CASE_PREFETCH = (
+    "themes",
+    "regions",
+    "commissioners",
+    "initiatives",
+    "sources",
+    "participations",
+    "collection_entries",
+    "figures",
+    "outcomes",
+)
 
 
 def case_children(case):
@@ -197,7 +218,11 @@ def export(out, cases=None, everything=True):
             shutil.copyfileobj(source, copy)
         return relative
 
-    figure_case_slug = dict(Case.objects.filter(pk__in=Figure.objects.filter(case__in=cases.values("pk")).values("case_id")).values_list("pk", "slug"))
+    figure_case_slug = dict(
+        Case.objects.filter(pk__in=Figure.objects.filter(case__in=cases.values("pk")).values("case_id")).values_list(
+            "pk", "slug"
+        )
+    )
     sections = [(key, reference_records(key, queryset, keys)) for key, queryset in selection.items()]
     sections.append(("cases", case_records(cases, keys, copy_figure, included_collections)))
     with open(json_path, "w", encoding="utf-8") as stream:
