@@ -108,7 +108,7 @@ def json_type(value):
     if value is None:
         return "null"
     if isinstance(value, bool):
-        return _("true/false")
+        return "true" if value else "false"
     if isinstance(value, str):
         return _("a string")
     if isinstance(value, dict):
@@ -147,10 +147,16 @@ class Importer:
         self.entry_numbers = {}
         self.case_count = 0
         self.sequence = itertools.count()
+        self.ignored = ("", ())
 
     # Reporting
 
     def problem(self, record, field_name, message, order=None):
+        label, bad = self.ignored
+        if record == label and any(
+            field_name == path or field_name.startswith((f"{path}.", f"{path}[")) for path in bad
+        ):
+            return
         order = order if order is not None else (next(self.sequence),)
         self.report.problems.append(Problem(order, record, field_name, str(message)))
 
@@ -190,11 +196,14 @@ class Importer:
         self.check_region_slugs()
 
     def validate_item(self, header, key, index, value):
-        if key in ("format", "version") and index is None:
-            header[key] = value
+        if key in ("format", "version"):
+            header[key] = [] if index == reader.ARRAY else value
             return
         if key not in self.kinds:
-            self.problem("", key, _("unknown field"))
+            if index is None or index == reader.ARRAY:
+                self.problem("", key, _("unknown field"))
+            return
+        if index == reader.ARRAY:
             return
         if index is None:
             self.problem("", key, _("expected an array, got %(type)s") % {"type": json_type(value)})
@@ -203,18 +212,26 @@ class Importer:
         label = record_label(kind, index, value)
         order = (next(self.sequence),)
         problems_before = len(self.report.problems)
-        if not self.check_fields(kind, value, label, "", order):
-            return
-        record = normalized(kind, value)
-        self.check_model(kind, record, label, "", order)
-        self.check_natural_key(kind, record, index, label, order)
         if key == "cases":
             self.case_count += 1
+        if not isinstance(value, dict):
+            self.problem(label, "", _("expected an object, got %(type)s") % {"type": json_type(value)}, order)
+            return
+        # Fields that are missing or of the wrong type are reported once, here; the checks below look at
+        # the rest of the record (with defaults in their place) and say nothing more about them.
+        data, bad = self.check_fields(kind, value, label, "", order)
+        self.ignored = (label, bad)
+        record = normalized(kind, data, sort=False)
+        self.check_model(kind, record, label, "", order)
+        if record[kind.natural] is not None:
+            self.check_natural_key(kind, record, index, label, order)
+        if key == "cases":
             self.check_case(kind, record, label, order)
         else:
             self.check_references(kind, record, label, "", order)
             if len(self.report.problems) == problems_before:
-                self.records[key].append(record)
+                self.records[key].append(normalized(kind, data))
+        self.ignored = ("", ())
 
     def check_header(self, header):
         if "format" not in header:
@@ -233,36 +250,46 @@ class Importer:
             )
 
     def check_fields(self, kind, data, label, prefix, order):
-        """Unknown and missing fields and JSON types; True if the record is well-formed."""
-        if not isinstance(data, dict):
-            self.problem(
-                label, prefix.rstrip("."), _("expected an object, got %(type)s") % {"type": json_type(data)}, order
-            )
-            return False
-        ok = True
+        """Unknown and missing fields and JSON types: (the well-formed part of ``data``, paths of the rest)."""
+        clean, bad = {}, set()
         names = {item.name for item in kind.fields}
         for name in data:
             if name not in names:
                 self.problem(label, prefix + name, _("unknown field"), order)
-                ok = False
         for item in kind.fields:
             where = prefix + item.name
             if item.name not in data:
                 if item.required:
                     self.problem(label, where, _("missing required field"), order)
-                    ok = False
+                    bad.add(where)
                 continue
             value = data[item.name]
             message = self.type_problem(item, value, label, where, order)
-            if message:
+            if message is False:
+                bad.add(where)
+            elif message:
                 self.problem(label, where, message, order)
-                ok = False
-            elif message is None and item.type == "records" and value:
+                bad.add(where)
+            elif item.type == "records" and value:
+                rows = []
                 for number, row in enumerate(value):
-                    ok = self.check_fields(item.records, row, label, f"{where}[{number}].", order) and ok
-            elif message is False:
-                ok = False
-        return ok
+                    if not isinstance(row, dict):
+                        self.problem(
+                            label,
+                            f"{where}[{number}]",
+                            _("expected an object, got %(type)s") % {"type": json_type(row)},
+                            order,
+                        )
+                        bad.add(where)
+                        continue
+                    row_clean, row_bad = self.check_fields(item.records, row, label, f"{where}[{number}].", order)
+                    rows.append(row_clean)
+                    bad |= row_bad
+                if where not in bad:
+                    clean[item.name] = rows
+            else:
+                clean[item.name] = value
+        return clean, bad
 
     def type_problem(self, item, value, label, where, order):
         """A message, or None when ``value`` fits ``item``; False when problems were reported already."""

@@ -10,8 +10,8 @@ import ijson
 LINE_COLUMN_LIMIT = 64 * 1024 * 1024
 
 
-class JSONSyntaxError(Exception):
-    pass
+# Yielded as the index when a top-level array starts (so that an empty array is seen too).
+ARRAY = -1
 
 
 class NotAnObject(Exception):
@@ -19,8 +19,8 @@ class NotAnObject(Exception):
 
 
 def top_level(stream):
-    """Yields (key, index, value) for each item of each top-level array (index 0, 1, …) and (key, None, value)
-    for any other top-level value. Raises NotAnObject when the document is not a JSON object."""
+    """Yields (key, index, value) for each item of each top-level array (index 0, 1, …, after (key, ARRAY, None)
+    as the array starts) and (key, None, value) for any other top-level value. Raises NotAnObject when the document is not a JSON object."""
     parser = ijson.parse(stream, use_float=False)
     try:
         _prefix, event, _value = next(parser)
@@ -35,6 +35,7 @@ def top_level(stream):
         elif prefix == "" and event == "end_map":
             return
         elif event == "start_array":
+            yield key, ARRAY, None
             for index in itertools.count():
                 _p, item_event, item_value = next(parser)
                 if item_event == "end_array":

@@ -69,9 +69,10 @@ def plain_value(item, value):
     return value
 
 
-def normalized(kind, data):
+def normalized(kind, data, sort=True):
     """A record that passed the type checks, in canonical form: defaults filled in, numbers and times
-    written one way, references sorted. Only ``image`` stays as the file gives it."""
+    written one way, references and nested records sorted (unless ``sort`` is false: validation reports
+    positions as in the file). Only ``image`` stays as the file gives it."""
     record = {}
     for item in kind.fields:
         value = data.get(item.name, missing := object())
@@ -89,11 +90,12 @@ def normalized(kind, data):
                 value = canonical_decimal(value)
             elif item.type == "datetime":
                 value = canonical_datetime(parse_datetime(value))
-            elif item.type == "refs":
+            elif item.type == "refs" and sort:
                 value = sorted(value)
             elif item.type == "records":
-                rows = [normalized(item.records, row) for row in value]
-                value = sorted(rows, key=child_sort_key) if item.records.natural else sorted(rows, key=str)
+                value = [normalized(item.records, row, sort) for row in value]
+                if sort:
+                    value = sorted(value, key=child_sort_key) if item.records.natural else sorted(value, key=str)
         record[item.name] = value
     return record
 
