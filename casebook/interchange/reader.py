@@ -20,7 +20,8 @@ class NotAnObject(Exception):
 
 def top_level(stream):
     """Yields (key, index, value) for each item of each top-level array (index 0, 1, …, after (key, ARRAY, None)
-    as the array starts) and (key, None, value) for any other top-level value. Raises NotAnObject when the document is not a JSON object."""
+    as the array starts) and (key, None, value) for any other top-level value. Raises NotAnObject when the
+    document is not a JSON object."""
     parser = ijson.parse(stream, use_float=False)
     try:
         _prefix, event, _value = next(parser)
