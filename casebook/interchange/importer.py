@@ -701,7 +701,9 @@ class Importer:
                 updated.append(instance)
         model.objects.bulk_create(created, batch_size=BATCH)
         if updated:
-            model.objects.bulk_update(updated, self.columns(kind), batch_size=BATCH)
+            # rewrite(False): modeltranslation would otherwise turn "name" into "name_<language>" and leave
+            # the original column (the default language, as the admin keeps it) stale.
+            model.objects.rewrite(False).bulk_update(updated, self.columns(kind), batch_size=BATCH)
         for region, old_path in moved:
             region.move_descendants(old_path)
 
@@ -803,7 +805,7 @@ class Importer:
             Case.history.bulk_history_create(objects, default_user=self.user, default_change_reason=reason)
         if updated:
             objects = [instance for instance, _record in updated]
-            Case.objects.bulk_update(objects, [*self.columns(kind), "updated_at"])
+            Case.objects.rewrite(False).bulk_update(objects, [*self.columns(kind), "updated_at"])
             Case.history.bulk_history_create(objects, update=True, default_user=self.user, default_change_reason=reason)
             ids = [instance.pk for instance in objects]
             for name in CASE_M2M:
