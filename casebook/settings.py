@@ -146,3 +146,7 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("DJANGO_LOG_LEVEL", "INFO")},
 }
+
+# Imports uploaded in the admin (casebook.interchange): the largest upload, and the most a .zip may unpack to.
+INTERCHANGE_UPLOAD_MAX_BYTES = 200 * 1024 * 1024
+INTERCHANGE_UNZIPPED_MAX_BYTES = 1024 * 1024 * 1024

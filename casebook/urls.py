@@ -12,6 +12,8 @@ from casebook.cases.sitemaps import CaseSitemap, PageSitemap
 # take theirs from the address: /zh-hans/cases/, /en/cases/. An address without the prefix ("/",
 # "/cases/?region=shaanxi") redirects to the reader's language, keeping its query string.
 urlpatterns = [
+    # Before admin.site.urls, whose catch-all would answer these addresses with a 404.
+    path("admin/interchange/", include("casebook.interchange.urls")),
     path("admin/", admin.site.urls),
     # One sitemap for both languages: each entry lists its other-language addresses.
     path(

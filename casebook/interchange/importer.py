@@ -87,6 +87,14 @@ class Report:
                 )
         return lines
 
+    def rows(self):
+        """[(kind's name, created, updated, unchanged)] for the kinds the file holds: the admin's report."""
+        return [
+            (kind.model._meta.verbose_name_plural, *(self.counts[key][name] for name in OUTCOMES))
+            for key, kind in all_kinds().items()
+            if self.counts.get(key)
+        ]
+
     def summary(self):
         if not self.ok:
             return _("%(file)s: %(count)s problem(s); nothing was imported.") % {
