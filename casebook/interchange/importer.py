@@ -126,6 +126,21 @@ def json_type(value):
     return _("a number")
 
 
+DECIMAL = re.compile(r"-?[0-9]+(\.[0-9]+)?")
+
+
+def expected(item):
+    """What a field of ``item``'s type must be, in words."""
+    return {
+        "integer": _("an integer"),
+        "boolean": _("true or false"),
+        "decimal": _('a decimal number such as "5.8"'),
+        "refs": _("an array of strings"),
+        "records": _("an array of objects"),
+        "translated": _('an object {"zh-hans": …, "en": …}'),
+    }.get(item.type) or _("a string")
+
+
 def record_label(kind, index, data):
     label = f"{kind.key}[{index}]"
     natural = data.get(kind.natural) if isinstance(data, dict) else None
@@ -301,69 +316,40 @@ class Importer:
 
     def type_problem(self, item, value, label, where, order):
         """A message, or None when ``value`` fits ``item``; False when problems were reported already."""
-        expected = {
-            "integer": _("an integer"),
-            "boolean": _("true or false"),
-            "decimal": _('a decimal number such as "5.8"'),
-            "refs": _("an array of strings"),
-            "records": _("an array of objects"),
-            "translated": _('an object {"zh-hans": …, "en": …}'),
-        }.get(item.type, _("a string"))
         if value is None:
-            return None if item.null else _("must not be null; expected %(expected)s") % {"expected": expected}
-        got = {"expected": expected, "type": json_type(value)}
-        wrong = _("expected %(expected)s, got %(type)s") % got
-        if item.type == "integer":
-            return None if isinstance(value, int) and not isinstance(value, bool) else wrong
-        if item.type == "boolean":
-            return None if isinstance(value, bool) else wrong
-        if item.type == "decimal":
-            if isinstance(value, bool) or not isinstance(value, int | str | Decimal):
-                return wrong
-            return None if re.fullmatch(r"-?[0-9]+(\.[0-9]+)?", str(value)) else wrong
-        if item.type == "choice":
+            return None if item.null else _("must not be null; expected %(expected)s") % {"expected": expected(item)}
+        kind = item.type
+        if kind == "translated":
+            return self.translated_problem(value, label, where, order)
+        if kind == "choice":
             if value in item.choices:
                 return None
             listed = ", ".join(f'"{choice}"' for choice in item.choices)
             return _('"%(value)s" is not one of %(choices)s') % {"value": value, "choices": listed}
-        if item.type == "translated":
-            if not isinstance(value, dict):
-                return wrong
-            ok = True
-            for code in value:
-                if code not in LANGUAGES:
-                    self.problem(label, f"{where}.{code}", _("unknown language"), order)
-                    ok = False
-            for code in LANGUAGES:
-                if code not in value:
-                    self.problem(label, f"{where}.{code}", _("missing language"), order)
-                    ok = False
-                elif not isinstance(value[code], str):
-                    self.problem(
-                        label,
-                        f"{where}.{code}",
-                        _("expected a string, got %(type)s") % {"type": json_type(value[code])},
-                        order,
-                    )
-                    ok = False
-            return None if ok else False
-        if item.type == "refs":
-            if not isinstance(value, list) or not all(isinstance(entry, str) for entry in value):
-                return wrong
-            duplicates = sorted({entry for entry in value if value.count(entry) > 1})
-            if duplicates:
-                return _('"%(value)s" is listed twice') % {"value": duplicates[0]}
-            return None
-        if item.type == "records":
-            return None if isinstance(value, list) else wrong
-        if not isinstance(value, str):
-            return wrong
-        if item.type == "date":
+        if kind == "integer":
+            fits = isinstance(value, int) and not isinstance(value, bool)
+        elif kind == "boolean":
+            fits = isinstance(value, bool)
+        elif kind == "decimal":
+            fits = isinstance(value, int | str | Decimal) and not isinstance(value, bool)
+            fits = fits and DECIMAL.fullmatch(str(value)) is not None
+        elif kind == "refs":
+            fits = isinstance(value, list) and all(isinstance(entry, str) for entry in value)
+            if fits and len(set(value)) != len(value):
+                duplicate = next(entry for entry in value if value.count(entry) > 1)
+                return _('"%(value)s" is listed twice') % {"value": duplicate}
+        elif kind == "records":
+            fits = isinstance(value, list)
+        else:
+            fits = isinstance(value, str)
+        if not fits:
+            return _("expected %(expected)s, got %(type)s") % {"expected": expected(item), "type": json_type(value)}
+        if kind == "date":
             try:
                 datetime.date.fromisoformat(value)
             except ValueError:
                 return _('"%(value)s" is not a date (YYYY-MM-DD)') % {"value": value}
-        if item.type == "datetime":
+        if kind == "datetime":
             try:
                 parse_datetime(value)
             except ValueError:
@@ -371,6 +357,25 @@ class Importer:
                     "value": value
                 }
         return None
+
+    def translated_problem(self, value, label, where, order):
+        if not isinstance(value, dict):
+            return _("expected %(expected)s, got %(type)s") % {
+                "expected": _('an object {"zh-hans": …, "en": …}'),
+                "type": json_type(value),
+            }
+        if len(value) == len(LANGUAGES) and all(isinstance(value.get(code), str) for code in LANGUAGES):
+            return None
+        for code in value:
+            if code not in LANGUAGES:
+                self.problem(label, f"{where}.{code}", _("unknown language"), order)
+        for code in LANGUAGES:
+            if code not in value:
+                self.problem(label, f"{where}.{code}", _("missing language"), order)
+            elif not isinstance(value[code], str):
+                message = _("expected a string, got %(type)s") % {"type": json_type(value[code])}
+                self.problem(label, f"{where}.{code}", message, order)
+        return False
 
     def check_model(self, kind, record, label, prefix, order):
         """The model's own field validation (lengths, ranges, slugs, codes) and its checks."""
