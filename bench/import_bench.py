@@ -217,9 +217,8 @@ def bench(database, folder, path, count, with_loaddata):
     media = folder / f"media-{database.name}"
     url = database.fresh("import")
     seconds, peak = measured(env_for(url, media), "import_cases", str(path))
-    print(
-        f"{database.name:<10} import_cases  {seconds:8.1f} s  {count / seconds:8,.0f} cases/s  peak memory {peak:6.0f} MB"
-    )
+    rate = count / seconds
+    print(f"{database.name:<10} import_cases  {seconds:8.1f} s  {rate:8,.0f} cases/s  peak memory {peak:6.0f} MB")
     if not with_loaddata:
         return
     fixture = folder / f"fixture-{database.name}.json"
