@@ -1,6 +1,7 @@
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
+from django.utils import translation
 
 from ...importer import Importer
 
@@ -15,7 +16,12 @@ class Command(BaseCommand):
         parser.add_argument("path", metavar="PATH")
         parser.add_argument("--dry-run", action="store_true", help="check and count, write nothing")
 
-    def handle(self, *args, path, dry_run, verbosity, **options):
+    def handle(self, *args, **options):
+        # Reports in English, as documented (docs/interchange-format.md); the admin's import speaks the user's language.
+        with translation.override("en"):
+            self.run(**options)
+
+    def run(self, *, path, dry_run, verbosity, **options):
         progress = self.progress if verbosity and sys.stderr.isatty() else None
         try:
             report = Importer(path, display_name=path, progress=progress).run(dry_run=dry_run)
