@@ -121,8 +121,8 @@ def test_values_too_long_or_out_of_range_by_the_models_own_validation(folder, ex
         doc,
         'regions[1] (code "61-222"): code: Use the official code: 2 to 12 digits or capital letters.',
         'cases[0] (slug "case-a"): status: "archived" is not one of "draft", "review", "published", "withdrawn"',
-        'cases[0] (slug "case-a"): title.en: Ensure this value has at most 255 characters (it has 300).',
         'cases[0] (slug "case-a"): start_year: Ensure this value is greater than or equal to 1900.',
+        'cases[0] (slug "case-a"): title.en: Ensure this value has at most 255 characters (it has 300).',
         'cases[1] (slug "case-b"): end_year: The period cannot end before it starts.',
         'cases[1] (slug "case-b"): outcomes[0].value: Ensure that there are no more than 18 digits in total.',
     )

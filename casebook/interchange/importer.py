@@ -13,6 +13,7 @@ Problems read ``file: record: field: message``.
 """
 
 import datetime
+import functools
 import itertools
 import re
 from collections import Counter, defaultdict
@@ -139,6 +140,40 @@ def expected(item):
         "records": _("an array of objects"),
         "translated": _('an object {"zh-hans": …, "en": …}'),
     }.get(item.type) or _("a string")
+
+
+@functools.cache
+def checked_fields(model):
+    """{column: field} of the fields whose values a record gives directly (not relations, images, paths, times,
+    nor the original column of a translated field, which follows its languages)."""
+    from modeltranslation.translator import translator
+
+    translated = (
+        set(translator.get_options_for_model(model).fields) if model in translator.get_registered_models() else set()
+    )
+    skipped = {"image", "width", "height", "path", "created_at", "updated_at", "id"} | translated
+    return {
+        field.attname: field
+        for field in model._meta.concrete_fields
+        if not field.is_relation and field.name not in skipped
+    }
+
+
+def build(model, values):
+    """``model(**values)``, made the fast way: positional arguments, which Django and modeltranslation take as
+    they are (keyword arguments are rewritten one by one, the largest cost of writing cases)."""
+    args = []
+    for column in model._meta.concrete_fields:
+        name = column.attname
+        if name in values:
+            args.append(values[name])
+        elif f"{name}_{COLUMN[LANGUAGES[0]]}" in values:
+            # The original column of a translated field: its default language, else the first text there is.
+            texts = (values[f"{name}_{COLUMN[code]}"] for code in LANGUAGES)
+            args.append(next((text for text in texts if text), ""))
+        else:
+            args.append(column.get_default())
+    return model(*args)
 
 
 def record_label(kind, index, data):
@@ -381,14 +416,16 @@ class Importer:
         """The model's own field validation (lengths, ranges, slugs, codes) and its checks."""
         model = kind.model
         translated = {item.name for item in kind.fields if item.type == "translated"}
-        exclude = [f.name for f in model._meta.fields if f.is_relation or f.name in translated]
-        exclude += ["image", "width", "height", "path", "created_at", "updated_at"]
-        instance = model(**model_values(kind, record))
         errors = {}
-        try:
-            instance.clean_fields(exclude=exclude)
-        except ValidationError as error:
-            errors = error.message_dict
+        # What Model.clean_fields() does, without making an instance per record (a third of the time).
+        for name, value in model_values(kind, record).items():
+            field = checked_fields(model).get(name)
+            if field is None or (field.blank and value in field.empty_values):
+                continue
+            try:
+                field.clean(value, None)
+            except ValidationError as error:
+                errors[name] = error.messages
         for name in translated:
             if not model._meta.get_field(name).blank and not any(record[name].values()):
                 errors.setdefault(name, []).append(_("required in at least one language"))
@@ -398,9 +435,9 @@ class Importer:
                 self.problem(label, prefix + where, message, order)
         for where, message in self.checks(kind, record):
             self.problem(label, prefix + where, message, order)
-        if kind.key in ("metrics",) and not errors:
+        if kind.key == "metrics" and not errors:
             try:
-                instance.clean()
+                model(**model_values(kind, record)).clean()
             except ValidationError as error:
                 for name, messages in error.message_dict.items():
                     for message in messages:
@@ -698,7 +735,7 @@ class Importer:
     def write_level(self, kind, changed, self_ref):
         model = kind.model
         created, updated, moved = [], [], []
-        instances = [(model(**model_values(kind, record, self.ids)), obj) for record, obj in changed]
+        instances = [(build(model, model_values(kind, record, self.ids)), obj) for record, obj in changed]
         if kind.key == "regions":
             parent_ids = {instance.parent_id for instance, _obj in instances}
             paths = dict(Region.objects.filter(pk__in=parent_ids).values_list("pk", "path"))
@@ -804,7 +841,7 @@ class Importer:
                 counts["updated"] += 1
             else:
                 counts["created"] += 1
-            instance = Case(**model_values(kind, record, self.ids))
+            instance = build(Case, model_values(kind, record, self.ids))
             if obj is not None:
                 instance.pk, instance.created_at, instance.updated_at = obj.pk, obj.created_at, timezone.now()
                 updated.append((instance, record))
@@ -853,5 +890,5 @@ class Importer:
                         # With width and height given, Django does not open the file to measure it.
                         values["image"] = row["image"]
                         values["width"], values["height"] = sizes[row["image"]]
-                    rows.append(model(case_id=instance.pk, **values))
+                    rows.append(build(model, {"case_id": instance.pk, **values}))
             model.objects.bulk_create(rows, batch_size=BATCH)
