@@ -54,6 +54,10 @@ def test_upload_dry_run_then_confirm(admin_client, upload_dir):
     assert response.redirect_chain[-1][0] == reverse("admin:cases_case_changelist")
     assert "Imported batch.json: 8 created, 0 updated, 0 unchanged." in response.content.decode()
     assert sorted(Case.objects.values_list("slug", "status")) == [("case-a", "published"), ("case-b", "draft")]
+    case = Case.objects.get(slug="case-a")
+    assert admin_client.get(reverse("admin:cases_case_change", args=[case.pk])).status_code == 200
+    history = admin_client.get(reverse("admin:cases_case_history", args=[case.pk]))
+    assert "Imported from batch.json" in history.content.decode()
     # The upload is gone once imported: confirming again does nothing.
     assert list(upload_dir.iterdir()) == []
     response = admin_client.post(IMPORT_URL, {"token": token, "confirm": "1"}, follow=True)

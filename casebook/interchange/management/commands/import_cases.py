@@ -25,8 +25,8 @@ class Command(BaseCommand):
         progress = self.progress if verbosity and sys.stderr.isatty() else None
         try:
             report = Importer(path, display_name=path, progress=progress).run(dry_run=dry_run)
-        except FileNotFoundError as error:
-            raise CommandError(f"{path}: no such file") from error
+        except OSError as error:
+            raise CommandError(f"{path}: {error.strerror or error}") from error
         if progress:
             sys.stderr.write("\n")
         if not report.ok:
