@@ -79,7 +79,8 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(tmp_path)
     assert ok
     assert out[-1] == f"Imported {path}: 8 created, 0 updated, 0 unchanged."
     before = snapshot()
-    ok, out, _err = run_import(path)
+    ok, out, err = run_import(path)
+    assert err == []  # no progress line when the output is not a terminal
     assert out == [
         "regions: 0 created, 0 updated, 2 unchanged",
         "organizations: 0 created, 0 updated, 1 unchanged",
