@@ -1,5 +1,6 @@
 """import_cases and export_cases: round trip, idempotence, updates, dry runs, all-or-nothing writes, the schema."""
 
+import io
 import json
 import os
 import re
@@ -79,8 +80,7 @@ def test_importing_the_same_file_twice_changes_nothing_the_second_time(tmp_path)
     assert ok
     assert out[-1] == f"Imported {path}: 8 created, 0 updated, 0 unchanged."
     before = snapshot()
-    ok, out, err = run_import(path)
-    assert err == []  # no progress line when the output is not a terminal
+    ok, out, _err = run_import(path)
     assert out == [
         "regions: 0 created, 0 updated, 2 unchanged",
         "organizations: 0 created, 0 updated, 1 unchanged",
@@ -194,3 +194,20 @@ def test_figures_are_stored_once_by_content_and_keep_their_measurements(tmp_path
     assert len({figure.image.name for figure in figures}) == 1
     assert {(figure.width, figure.height) for figure in figures} == {(8, 6)}
     assert figures[0].image.name.startswith("figures/imported/")
+
+
+class Terminal(io.StringIO):
+    def __init__(self, tty):
+        super().__init__()
+        self.tty = tty
+
+    def isatty(self):
+        return self.tty
+
+
+@pytest.mark.parametrize("tty", [True, False])
+def test_a_progress_line_on_a_terminal_only(tmp_path, monkeypatch, tty):
+    stderr = Terminal(tty)
+    monkeypatch.setattr(sys, "stderr", stderr)
+    assert run_import(write(tmp_path, document()))[0]
+    assert stderr.getvalue() == ("\rCases: 2/2 (100%)\n" if tty else "")
