@@ -187,18 +187,26 @@ class PostgreSQL:
 
         self.settings = dj_database_url.parse(url)
         self.url = url.rsplit("/", 1)[0]
+        self.created = []
 
-    def fresh(self, label):
+    def run(self, *statements):
         import psycopg
 
-        name = f"{self.settings['NAME']}_bench_{label}"
         admin = {key: self.settings[key.upper()] for key in ("host", "port", "user") if self.settings.get(key.upper())}
         with psycopg.connect(dbname="postgres", autocommit=True, **admin) as connection:
-            connection.execute(f'DROP DATABASE IF EXISTS "{name}"')
-            connection.execute(f'CREATE DATABASE "{name}"')
+            for statement in statements:
+                connection.execute(statement)
+
+    def fresh(self, label):
+        name = f"{self.settings['NAME']}_bench_{label}"
+        self.run(f'DROP DATABASE IF EXISTS "{name}"', f'CREATE DATABASE "{name}"')
+        self.created.append(name)
         url = f"{self.url}/{name}"
         manage(env_for(url, Path(tempfile.gettempdir())), "migrate", "--noinput")
         return url
+
+    def clean_up(self):
+        self.run(*(f'DROP DATABASE IF EXISTS "{name}"' for name in self.created))
 
 
 FIXTURE_MODELS = [
@@ -263,6 +271,8 @@ def main():
             databases.append(PostgreSQL(os.environ["DATABASE_URL"]))
         for database in databases:
             bench(database, folder, path, options.count, options.loaddata)
+            if isinstance(database, PostgreSQL) and not options.keep:
+                database.clean_up()
     finally:
         if options.keep:
             print(f"Kept {folder}")
