@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check clean messages serve-prod deploy-check backup-restore-check faults load bench
+.PHONY: run test lint check clean messages serve-prod deploy-check backup-restore-check faults load bench bench-import
 
 # Translation catalogues are compiled in the build (polib, pure Python: no GNU gettext needed), never committed.
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
@@ -73,6 +73,10 @@ node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "make test needs npm (apt-get install -y npm) for the HTML and accessibility checks"; exit 1; }
 	npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
+# Import speed and memory against loaddata (docs/interchange-format.md): BENCH_ARGS="--count 100000 --no-loaddata".
+# With DATABASE_URL set to PostgreSQL, a scratch database beside it is measured too.
+bench-import: $(VENV)/.installed
+	$(BIN)/python bench/import_bench.py $(BENCH_ARGS)
 
 %.mo: %.po $(VENV)/.installed
 	$(BIN)/python -c 'import sys, polib; polib.pofile(sys.argv[1]).save_as_mofile(sys.argv[2])' $< $@

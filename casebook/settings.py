@@ -78,6 +78,7 @@ INSTALLED_APPS = [
     "casebook.organizations",
     "casebook.cases",
     "casebook.api",
+    "casebook.interchange",
 ]
 
 MIDDLEWARE = [
@@ -301,3 +302,6 @@ AXES_LOCKOUT_CALLABLE = "casebook.security.lockout_response"
 AXES_CLIENT_IP_CALLABLE = "casebook.security.client_ip"
 # The request header the proxy puts the client's address in (e.g. "X-Real-IP"); unset: the connection's address.
 CASEBOOK_CLIENT_IP_HEADER = os.environ.get("DJANGO_CLIENT_IP_HEADER", "")
+# Imports uploaded in the admin (casebook.interchange): the largest upload, and the most a .zip may unpack to.
+INTERCHANGE_UPLOAD_MAX_BYTES = 200 * 1024 * 1024
+INTERCHANGE_UNZIPPED_MAX_BYTES = 1024 * 1024 * 1024

@@ -16,6 +16,8 @@ from casebook.health import healthz
 urlpatterns = [
     # Outside the language prefix: a load balancer's health check asks one fixed address.
     path("healthz", healthz, name="healthz"),
+    # Before admin.site.urls, whose catch-all would answer these addresses with a 404.
+    path("admin/interchange/", include("casebook.interchange.urls")),
     path("admin/", admin.site.urls),
     # Read-only JSON for programs: not language-prefixed, text comes in every language at once.
     path("api/", include("casebook.api.urls")),
