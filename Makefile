@@ -73,6 +73,7 @@ node_modules/.installed: package.json package-lock.json
 	@command -v npm >/dev/null || { echo "make test needs npm (apt-get install -y npm) for the HTML and accessibility checks"; exit 1; }
 	npm ci --no-audit --no-fund --ignore-scripts
 	touch $@
+
 # Import speed and memory against loaddata (docs/interchange-format.md): BENCH_ARGS="--count 100000 --no-loaddata".
 # With DATABASE_URL set to PostgreSQL, a scratch database beside it is measured too.
 bench-import: $(VENV)/.installed
