@@ -1,0 +1,347 @@
+"""Facet counts beside the listing: for each filter, its options with the number of published cases they
+would list given the other active filters ("Shaanxi (12)").
+
+All facets, their labels and the total are one UNION ALL query over ``CaseFacet`` (each branch a GROUP BY
+over the cases the other filters leave), cached under the filter state and a version of the published
+data that every reindex bumps, and that expires when a scheduled case comes due.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casebook.organizations.models import Commissioner, Organization
+from casebook.regions.models import Region
+
+from .models import TRANSLATED_COLUMNS, AssistanceType, Case, CaseFacet, Collection, Theme, current_column
+
+Facet = CaseFacet.Facet
+VERSION_KEY = "casebook:published-data-version"
+TOTAL, TRAIL = 0, -1
+
+
+@dataclass(frozen=True)
+class FacetSpec:
+    param: str
+    facet: int
+    label: str
+    model: type | None = None
+    name_field: str = "name"
+    limit: int | None = 30  # the options with most cases; None: all of them
+
+
+SPECS = [
+    FacetSpec("region", Facet.REGION, _("Place"), Region, limit=None),
+    FacetSpec("type", Facet.TYPE, _("Type of assistance"), AssistanceType, limit=None),
+    FacetSpec("theme", Facet.THEME, _("Theme"), Theme),
+    FacetSpec("organization", Facet.ORGANIZATION, _("Organization"), Organization),
+    FacetSpec("org_kind", Facet.ORG_KIND, _("Kind of organization"), limit=None),
+    FacetSpec("commissioner", Facet.COMMISSIONER, _("Commissioner"), Commissioner),
+    FacetSpec("collection", Facet.COLLECTION, _("Collection"), Collection, name_field="short_title", limit=None),
+    FacetSpec("year", Facet.YEAR, _("Active in year"), limit=None),
+]
+SPEC_BY_PARAM = {spec.param: spec for spec in SPECS}
+KINDS = Organization.Kind.values
+
+
+# The version of the published data
+
+
+def data_changed():
+    """Called after every reindex: cached counts of earlier data are never read again."""
+    cache.set(VERSION_KEY, new_version(), timeout=None)
+
+
+def data_version():
+    """A token that changes whenever the published cases change, also when a scheduled case comes due."""
+    version = cache.get(VERSION_KEY)
+    if version is None or (version["due"] is not None and timezone.now() >= datetime.fromisoformat(version["due"])):
+        version = new_version()
+        cache.set(VERSION_KEY, version, timeout=None)
+    return version["token"]
+
+
+def new_version():
+    now = timezone.now()
+    due = (
+        Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=now)
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    return {"token": now.isoformat(), "due": due.isoformat() if due else None}
+
+
+# Counting
+
+
+def value_of(spec, item):
+    """The CaseFacet value of a cleaned filter value (a model instance, a kind or a year)."""
+    if spec.model is not None:
+        return item.pk
+    if spec.facet == Facet.ORG_KIND:
+        return KINDS.index(item)
+    return int(item)
+
+
+def selected_values(filterset):
+    """{param: [cleaned values]} of the active facet filters of a valid filter set."""
+    data = filterset.form.cleaned_data
+    return {spec.param: list(data.get(spec.param) or []) for spec in SPECS if data.get(spec.param)}
+
+
+def ids_query(filterset, selected, without=None):
+    """The published cases matching every active filter except the facet ``without``, as SQL (or None: all)."""
+    queryset = Case.objects.published()
+    narrowed = False
+    for param, values in selected.items():
+        if param != without:
+            spec = SPEC_BY_PARAM[param]
+            queryset = queryset.having(spec.facet, [value_of(spec, value) for value in values])
+            narrowed = True
+    text = filterset.form.cleaned_data.get("q")
+    if text:
+        queryset = queryset.matching(text)
+        narrowed = True
+    return queryset.order_by().values("pk").query.sql_with_params() if narrowed else None
+
+
+def shown_regions(selected):
+    """Which regions the place facet lists: the children of the one selected region, else the top level."""
+    regions = selected.get("region") or []
+    if len(regions) == 1:
+        return "SELECT id FROM regions_region WHERE parent_id = %s", [regions[0].pk]
+    return "SELECT id FROM regions_region WHERE parent_id IS NULL", []
+
+
+# SQL below is assembled from table and column names of the models and from integers; every value
+# that comes from a request is a query parameter.
+
+
+def count_rows(filterset):
+    """[(facet, value, count, slug, *names)] for every facet, the total (facet 0) and the region trail (-1)."""
+    selected = selected_values(filterset)
+    branches = [facet_branch(spec, filterset, selected) for spec in SPECS]
+    branches.append(total_branch(ids_query(filterset, selected)))
+    regions = selected.get("region") or []
+    if len(regions) == 1:
+        branches.append(trail_branch(regions[0]))
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(sql for sql, _params in branches), [p for _sql, ps in branches for p in ps])
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+NO_NAMES = ", ".join("CAST(NULL AS TEXT)" for _column in TRANSLATED_COLUMNS)
+
+
+def facet_branch(spec, filterset, selected):
+    """The counts of one facet's values among the cases every other active filter leaves."""
+    where, params = ["facet = %s", "published_at <= %s"], [int(spec.facet), timezone.now()]
+    ids = ids_query(filterset, selected, without=spec.param)
+    if ids:
+        where.append(f"case_id IN ({ids[0]})")
+        params.extend(ids[1])
+    if spec.facet == Facet.REGION:
+        shown_sql, shown_params = shown_regions(selected)
+        where.append(f"value IN ({shown_sql})")
+        params.extend(shown_params)
+    counts = f"SELECT value, COUNT(*) AS n FROM {CaseFacet._meta.db_table} WHERE {' AND '.join(where)} GROUP BY value"  # noqa: S608
+    if spec.limit:
+        counts = f"SELECT value, n FROM ({counts}) AS g ORDER BY n DESC, value LIMIT {int(spec.limit)}"  # noqa: S608
+    if spec.model is None:
+        return f"SELECT {int(spec.facet)}, c.value, c.n, CAST(NULL AS TEXT), {NO_NAMES} FROM ({counts}) AS c", params  # noqa: S608
+    names = ", ".join(f"t.{spec.name_field}_{column}" for column in TRANSLATED_COLUMNS)
+    table = spec.model._meta.db_table
+    sql = (
+        f"SELECT {int(spec.facet)}, c.value, c.n, t.slug, {names} FROM ({counts}) AS c JOIN {table} t ON t.id = c.value"  # noqa: S608
+    )
+    return sql, params
+
+
+def total_branch(ids):
+    ids = ids or Case.objects.published().order_by().values("pk").query.sql_with_params()
+    return f"SELECT {TOTAL}, 0, COUNT(*), CAST(NULL AS TEXT), {NO_NAMES} FROM ({ids[0]}) AS total", list(ids[1])  # noqa: S608
+
+
+def trail_branch(region):
+    """The selected region and the regions above it, for the way back up."""
+    names = ", ".join(f"name_{column}" for column in TRANSLATED_COLUMNS)
+    codes = region.path_codes
+    placeholders = ", ".join(["%s"] * len(codes))
+    table = Region._meta.db_table
+    return f"SELECT {TRAIL}, LENGTH(path), 0, slug, {names} FROM {table} WHERE code IN ({placeholders})", codes  # noqa: S608
+
+
+def cache_key(filterset):
+    data = filterset.form.cleaned_data
+    state = {spec.param: sorted(str(value_of(spec, v)) for v in data.get(spec.param) or []) for spec in SPECS}
+    state["q"] = data.get("q") or ""
+    digest = hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
+    return f"casebook:facets:{data_version()}:{digest}"
+
+
+def cached_count_rows(filterset):
+    key = cache_key(filterset)
+    rows = cache.get(key)
+    if rows is None:
+        rows = count_rows(filterset)
+        cache.set(key, rows, timeout=3600)
+    return rows
+
+
+# What the page shows
+
+
+@dataclass
+class Option:
+    label: str
+    value: str
+    count: int | None
+    selected: bool
+    url: str  # the listing with this option toggled
+
+
+@dataclass
+class FacetGroup:
+    spec: FacetSpec
+    options: list = field(default_factory=list)
+
+    @property
+    def param(self):
+        return self.spec.param
+
+    @property
+    def label(self):
+        return self.spec.label
+
+
+@dataclass
+class Chip:
+    facet_label: str
+    label: str
+    url: str  # the listing without this value
+
+
+@dataclass
+class Panel:
+    total: int
+    groups: list
+    chips: list
+    trail: list  # [(label, url)] from "All places" down to the selected region
+    hidden: list  # [(param, value)] the form must resend: selected places (chosen by links, not boxes)
+
+    def group(self, param):
+        return next((group for group in self.groups if group.param == param), None)
+
+
+class State:
+    """The filter state as URL parameters, to build the address of every option and chip."""
+
+    def __init__(self, filterset):
+        data = filterset.form.cleaned_data
+        self.params = {}
+        for spec in SPECS:
+            values = [param_value(spec, v) for v in data.get(spec.param) or []]
+            if values:
+                self.params[spec.param] = values
+        for name in ("q", "sort"):
+            if data.get(name):
+                self.params[name] = [str(data[name])]
+
+    def url(self, param, add=(), remove=(), replace=None):
+        params = {name: list(values) for name, values in self.params.items()}
+        values = replace if replace is not None else [v for v in params.get(param, []) if v not in remove] + list(add)
+        if values:
+            params[param] = values
+        else:
+            params.pop(param, None)
+        query = QueryDict(mutable=True)
+        for name, values in params.items():
+            query.setlist(name, values)
+        return "?" + query.urlencode() if query else "?"
+
+
+def param_value(spec, item):
+    return item.slug if spec.model is not None else str(item)
+
+
+def label_of(spec, value, names):
+    if spec.facet == Facet.ORG_KIND:
+        return str(Organization.Kind(KINDS[value]).label)
+    if spec.facet == Facet.YEAR:
+        return str(value)
+    return pick(names)
+
+
+def pick(names):
+    """The name in the reader's language, else in another."""
+    by_column = dict(zip(TRANSLATED_COLUMNS, names, strict=True))
+    current = current_column()
+    return by_column.get(current) or next((name for name in names if name), "")
+
+
+def object_label(spec, item):
+    if spec.model is None:
+        return label_of(spec, value_of(spec, item), ())
+    return pick([getattr(item, f"{spec.name_field}_{column}") or "" for column in TRANSLATED_COLUMNS])
+
+
+def panel(filterset):
+    rows = cached_count_rows(filterset)
+    data = filterset.form.cleaned_data
+    state = State(filterset)
+    total = next(row[2] for row in rows if row[0] == TOTAL)
+    groups, chips = [], []
+    by_facet = {}
+    for facet, value, count, slug, *names in rows:
+        by_facet.setdefault(facet, []).append((value, count, slug, names))
+    for spec in SPECS:
+        chosen = list(data.get(spec.param) or [])
+        chosen_values = {param_value(spec, item) for item in chosen}
+        group = FacetGroup(spec)
+        listed = set()
+        for value, count, slug, names in by_facet.get(spec.facet, []):
+            param = slug if spec.model is not None else (KINDS[value] if spec.facet == Facet.ORG_KIND else str(value))
+            selected = param in chosen_values
+            if spec.facet == Facet.REGION:
+                url = state.url(spec.param, replace=[param])
+            elif selected:
+                url = state.url(spec.param, remove=[param])
+            else:
+                url = state.url(spec.param, add=[param])
+            group.options.append(Option(label_of(spec, value, names), param, count, selected, url))
+            listed.add(param)
+        # A chosen value the counts left out (cut by the limit, or now without cases) stays ticked.
+        for item in chosen:
+            param = param_value(spec, item)
+            if param not in listed and spec.facet != Facet.REGION:
+                group.options.append(
+                    Option(object_label(spec, item), param, None, True, state.url(spec.param, remove=[param]))
+                )
+        if spec.facet == Facet.REGION:
+            group.options.sort(key=lambda option: option.label)
+        elif spec.facet == Facet.YEAR:
+            group.options.sort(key=lambda option: option.value, reverse=True)
+        else:
+            group.options.sort(key=lambda option: (-(option.count or 0), option.label))
+        groups.append(group)
+        for item in chosen:
+            param = param_value(spec, item)
+            chips.append(Chip(str(spec.label), object_label(spec, item), state.url(spec.param, remove=[param])))
+    if data.get("q"):
+        chips.insert(0, Chip(str(_("Search")), data["q"], state.url("q", replace=[])))
+    trail = []
+    regions = data.get("region") or []
+    if len(regions) == 1:
+        trail.append((str(_("All places")), state.url("region", replace=[])))
+        for _facet, _length, _count, slug, *names in sorted(row for row in rows if row[0] == TRAIL):
+            trail.append((pick(names), state.url("region", replace=[slug])))
+    hidden = [("region", region.slug) for region in regions]
+    return Panel(total, groups, chips, trail, hidden)
