@@ -5,8 +5,7 @@ save and delete that changes what a case shows, on the ``cases_changed`` signal 
 from ``manage.py rebuild_search_index``.
 """
 
-from django.db import transaction
-from django.db.models import Prefetch
+from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
@@ -47,67 +46,114 @@ def batched(items, size):
         yield items[start : start + size]
 
 
+CASE_TEXT = ["title", "summary", "background", "approach", "results", "lessons"]
+
+
 def index_batch(case_ids):
-    cases = list(
-        Case.objects.filter(pk__in=case_ids).prefetch_related(
-            "regions",
-            "themes",
-            "commissioners",
-            "figures",
-            "collection_entries",
-            Prefetch("participations", queryset=Participation.objects.select_related("organization")),
-        )
+    """Reindex a few hundred cases with flat value queries and executemany, no model instances: 100,000
+    cases take minutes, not hours."""
+    text_columns = [f"{field}_{column}" for field in CASE_TEXT for column in TRANSLATED_COLUMNS]
+    cases = Case.objects.filter(pk__in=case_ids).values_list(
+        "pk", "status", "published_at", "assistance_type_id", "start_year", "end_year", *text_columns
     )
-    codes = {code for case in cases for region in case.regions.all() for code in region.path_codes}
-    regions_by_code = Region.objects.in_bulk(codes, field_name="code")
-    facets, documents = [], []
-    for case in cases:
-        regions = {regions_by_code.get(code) for region in case.regions.all() for code in region.path_codes}
-        regions.discard(None)
-        facets.extend(facet_rows(case, {region.pk for region in regions}))
-        documents.append(SearchDocument(case_id=case.pk, document=search.document(case, names(case, regions))))
+    related = {
+        "regions": pairs(Case.regions.through, "region_id", case_ids),
+        "themes": pairs(Case.themes.through, "theme_id", case_ids),
+        "commissioners": pairs(Case.commissioners.through, "commissioner_id", case_ids),
+        "organizations": pairs(Participation, "organization_id", case_ids),
+        "collections": pairs(CollectionEntry, "collection_id", case_ids),
+    }
+    name_columns = [f"name_{column}" for column in TRANSLATED_COLUMNS]
+    regions = with_ancestors(ids_in(related["regions"]), name_columns)
+    organizations = {
+        pk: (kind, names)
+        for pk, kind, *names in Organization.objects.filter(pk__in=ids_in(related["organizations"])).values_list(
+            "pk", "kind", *name_columns
+        )
+    }
+    themes = names_by_id(Theme, ids_in(related["themes"]), name_columns)
+    commissioners = names_by_id(Commissioner, ids_in(related["commissioners"]), name_columns)
+    captions = {}
+    caption_columns = [f"caption_{column}" for column in TRANSLATED_COLUMNS]
+    for case_id, *texts in Figure.objects.filter(case_id__in=case_ids).values_list("case_id", *caption_columns):
+        captions.setdefault(case_id, []).extend(texts)
+
+    facet_rows, documents = [], []
+    for pk, status, published_at, type_id, start_year, end_year, *texts in cases:
+        region_ids = {ancestor for region in related["regions"].get(pk, ()) for ancestor in regions[region]}
+        organization_ids = related["organizations"].get(pk, set())
+        end_year = min(max(end_year or start_year, start_year), start_year + 200)
+        values = {
+            Facet.REGION: region_ids,
+            Facet.TYPE: {type_id},
+            Facet.THEME: related["themes"].get(pk, set()),
+            Facet.ORGANIZATION: organization_ids,
+            Facet.ORG_KIND: {KINDS[organizations[o][0]] for o in organization_ids if organizations[o][0] in KINDS},
+            Facet.COLLECTION: related["collections"].get(pk, set()),
+            Facet.COMMISSIONER: related["commissioners"].get(pk, set()),
+            Facet.YEAR: set(range(start_year, end_year + 1)),
+        }
+        published = published_at if status == Case.Status.PUBLISHED else None
+        facet_rows.extend((pk, int(facet), value, published) for facet, vs in values.items() for value in vs)
+        names = [
+            *(name for region in region_ids for name in regions.names[region]),
+            *(name for o in organization_ids for name in organizations[o][1]),
+            *(name for t in related["themes"].get(pk, ()) for name in themes[t]),
+            *(name for c in related["commissioners"].get(pk, ()) for name in commissioners[c]),
+            *captions.get(pk, ()),
+        ]
+        text = " ".join([*(t or "" for t in texts), *(name or "" for name in names)])
+        documents.append((pk, " ".join(search.tokens(text))))
+    write(case_ids, facet_rows, documents)
+    return len(documents)
+
+
+def pairs(through, column, case_ids):
+    """{case id: {related id}} from a table of (case_id, <column>) rows."""
+    related = {}
+    for case_id, value in through.objects.filter(case_id__in=case_ids).values_list("case_id", column):
+        related.setdefault(case_id, set()).add(value)
+    return related
+
+
+def ids_in(related):
+    return {value for values in related.values() for value in values}
+
+
+def names_by_id(model, ids, name_columns):
+    return {pk: names for pk, *names in model.objects.filter(pk__in=ids).values_list("pk", *name_columns)}
+
+
+class Ancestry(dict):
+    """{region id: ids of it and every region above it}, with ``names`` {region id: names} of all of them."""
+
+    def __init__(self, paths, by_code):
+        super().__init__()
+        self.names = {}
+        for pk, path in paths.items():
+            trail = [by_code[code] for code in path.split("/") if code in by_code]
+            self[pk] = {ancestor for ancestor, _names in trail}
+            self.names.update(trail)
+
+
+def with_ancestors(region_ids, name_columns):
+    paths = dict(Region.objects.filter(pk__in=region_ids).values_list("pk", "path"))
+    codes = {code for path in paths.values() for code in path.split("/") if code}
+    rows = Region.objects.filter(code__in=codes).values_list("code", "pk", *name_columns)
+    return Ancestry(paths, {code: (pk, names) for code, pk, *names in rows})
+
+
+def write(case_ids, facet_rows, documents):
+    ops = connection.ops
+    facet_table, search_table = CaseFacet._meta.db_table, SearchDocument._meta.db_table
     CaseFacet.objects.filter(case_id__in=case_ids).delete()
     SearchDocument.objects.filter(case_id__in=case_ids).delete()
-    CaseFacet.objects.bulk_create(facets)
-    SearchDocument.objects.bulk_create(documents)
-    return len(cases)
-
-
-def facet_rows(case, region_ids):
-    published_at = case.published_at if case.status == Case.Status.PUBLISHED else None
-    participations = case.participations.all()
-    end_year = max(case.end_year or case.start_year, case.start_year)
-    values = {
-        Facet.REGION: region_ids,
-        Facet.TYPE: {case.assistance_type_id},
-        Facet.THEME: {theme.pk for theme in case.themes.all()},
-        Facet.ORGANIZATION: {participation.organization_id for participation in participations},
-        Facet.ORG_KIND: {KINDS[p.organization.kind] for p in participations if p.organization.kind in KINDS},
-        Facet.COLLECTION: {entry.collection_id for entry in case.collection_entries.all()},
-        Facet.COMMISSIONER: {commissioner.pk for commissioner in case.commissioners.all()},
-        Facet.YEAR: set(range(case.start_year, min(end_year, case.start_year + 200) + 1)),
-    }
-    return [
-        CaseFacet(case_id=case.pk, facet=facet, value=value, published_at=published_at)
-        for facet, facet_values in values.items()
-        for value in facet_values
-    ]
-
-
-def names(case, regions):
-    """The names that find a case besides its own text: places (and the places above them), organizations,
-    commissioners, themes and figure captions, in every language."""
-    named = [
-        *regions,
-        *(participation.organization for participation in case.participations.all()),
-        *case.commissioners.all(),
-        *case.themes.all(),
-    ]
-    texts = [getattr(obj, f"name_{column}") or "" for obj in named for column in TRANSLATED_COLUMNS]
-    texts += [
-        getattr(figure, f"caption_{column}") or "" for figure in case.figures.all() for column in TRANSLATED_COLUMNS
-    ]
-    return texts
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {facet_table} (case_id, facet, value, published_at) VALUES (%s, %s, %s, %s)",  # noqa: S608
+            [(pk, facet, value, ops.adapt_datetimefield_value(at)) for pk, facet, value, at in facet_rows],
+        )
+        cursor.executemany(f"INSERT INTO {search_table} (rowid, document) VALUES (%s, %s)", documents)  # noqa: S608
 
 
 # Keeping it up to date
