@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.http import QueryDict
 from django.utils import timezone
@@ -110,7 +111,12 @@ def ids_query(filterset, selected, without=None):
     if text:
         queryset = queryset.matching(text)
         narrowed = True
-    return queryset.order_by().values("pk").query.sql_with_params() if narrowed else None
+    if not narrowed:
+        return None
+    try:
+        return queryset.order_by().values("pk").query.sql_with_params()
+    except EmptyResultSet:  # a search without a single word: nothing matches
+        return "SELECT 0 WHERE 1 = 0", ()
 
 
 def shown_regions(selected):
