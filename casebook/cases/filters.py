@@ -52,8 +52,12 @@ class MultipleValueInput(forms.TextInput):
     """Several values of one parameter: ``?type=a&type=b``, or "a b" / "a,b" typed into the one field."""
 
     def value_from_datadict(self, data, files, name):
-        values = data.getlist(name) if hasattr(data, "getlist") else [data.get(name)]
-        return [part for value in values if value for part in re.split(r"[\s,]+", value) if part]
+        if hasattr(data, "getlist"):
+            values = data.getlist(name)
+        else:  # a plain dict, from a program reusing the filter set: {"type": ["a", "b"]} or {"type": "a"}
+            values = data.get(name)
+            values = values if isinstance(values, list | tuple) else [values]
+        return [part for value in values if value for part in re.split(r"[\s,]+", str(value)) if part]
 
     def format_value(self, value):
         if isinstance(value, list | tuple):
@@ -76,7 +80,9 @@ class SlugsField(forms.ModelMultipleChoiceField):
         # it reaches the database: PostgreSQL answers a NUL byte in a query with an error.
         if any(not validate_slug.regex.match(str(item)) for item in value):
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
-        return list(super().clean(value))
+        # In the order given, so that addresses built from them keep the reader's order.
+        position = {slug: index for index, slug in enumerate(value)}
+        return sorted(super().clean(value), key=lambda item: position.get(item.slug, 0))
 
 
 class ChoicesField(forms.MultipleChoiceField):
