@@ -1,3 +1,6 @@
+# SQL here is assembled from table and column names of the models and from integers; every value that
+# comes from a request is a query parameter.
+# ruff: noqa: S608
 """Facet counts beside the listing: for each filter, its options with the number of published cases they
 would list given the other active filters ("Shaanxi (12)").
 
@@ -12,7 +15,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.core.cache import cache
-from django.core.exceptions import EmptyResultSet
 from django.db import connection
 from django.http import QueryDict
 from django.utils import timezone
@@ -21,7 +23,17 @@ from django.utils.translation import gettext_lazy as _
 from casebook.organizations.models import Commissioner, Organization
 from casebook.regions.models import Region
 
-from .models import TRANSLATED_COLUMNS, AssistanceType, Case, CaseFacet, Collection, Theme, current_column
+from .models import (
+    TRANSLATED_COLUMNS,
+    AssistanceType,
+    Case,
+    CaseFacet,
+    Collection,
+    SearchDocument,
+    Theme,
+    current_column,
+)
+from .search import matches_sql, query_groups
 
 Facet = CaseFacet.Facet
 VERSION_KEY = "casebook:published-data-version"
@@ -98,25 +110,58 @@ def selected_values(filterset):
     return {spec.param: list(data.get(spec.param) or []) for spec in SPECS if data.get(spec.param)}
 
 
+# The facet that drives a query of several filters: the one likely to leave fewest cases. The others
+# are probed per case through case_facet_case_idx.
+DRIVERS = [Facet.REGION, Facet.ORGANIZATION, Facet.COMMISSIONER, Facet.COLLECTION, Facet.THEME, Facet.YEAR]
+
+
 def ids_query(filterset, selected, without=None):
-    """The published cases matching every active filter except the facet ``without``, as SQL (or None: all)."""
-    queryset = Case.objects.published()
-    narrowed = False
-    for param, values in selected.items():
-        if param != without:
-            spec = SPEC_BY_PARAM[param]
-            queryset = queryset.having(spec.facet, [value_of(spec, value) for value in values])
-            narrowed = True
+    """The published cases matching every active filter except the facet ``without``: (SQL, params) of
+    ``SELECT case_id`` (a case may come twice), or None for all published cases.
+
+    Driven by one facet's index range (or by the full-text index) rather than by the case table, so that
+    a count over a tenth of 100,000 cases reads that tenth, not all of them.
+    """
+    table = CaseFacet._meta.db_table
+    filters = [
+        (SPEC_BY_PARAM[param].facet, [value_of(SPEC_BY_PARAM[param], value) for value in values])
+        for param, values in selected.items()
+        if param != without
+    ]
     text = filterset.form.cleaned_data.get("q")
-    if text:
-        queryset = queryset.matching(text)
-        narrowed = True
-    if not narrowed:
+    if not filters and not text:
         return None
-    try:
-        return queryset.order_by().values("pk").query.sql_with_params()
-    except EmptyResultSet:  # a search without a single word: nothing matches
-        return "SELECT 0 WHERE 1 = 0", ()
+    if text and not query_groups(text):
+        return "SELECT 0 AS case_id WHERE 1 = 0", []  # a search without a single word: nothing matches
+    conditions, params = [], []
+    if filters:
+        filters.sort(key=lambda item: DRIVERS.index(item[0]) if item[0] in DRIVERS else len(DRIVERS))
+        (driver, driver_values), others = filters[0], filters[1:]
+        sql = f"SELECT d.case_id AS case_id FROM {table} d WHERE d.facet = %s AND d.value IN ({marks(driver_values)})"
+        sql += " AND d.published_at <= %s"
+        params = [int(driver), *driver_values, timezone.now()]
+        case_column = "d.case_id"
+    else:
+        others = []
+        sql = f"SELECT s.rowid AS case_id FROM {SearchDocument._meta.db_table} s WHERE EXISTS (SELECT 1"
+        sql += f" FROM {Case._meta.db_table} c WHERE c.id = s.rowid AND c.status = %s AND c.published_at <= %s)"
+        params = [Case.Status.PUBLISHED, timezone.now()]
+        case_column = "s.rowid"
+    for facet, values in others:
+        conditions.append(
+            f"EXISTS (SELECT 1 FROM {table} x WHERE x.case_id = {case_column} AND x.facet = %s"
+            f" AND x.value IN ({marks(values)}))"
+        )
+        params.extend([int(facet), *values])
+    if text:
+        match_sql, match_params = matches_sql(text, connection.vendor)
+        conditions.append(f"{case_column} IN ({match_sql})")
+        params.extend(match_params)
+    return " AND ".join([sql, *conditions]), params
+
+
+def marks(values):
+    return ", ".join(["%s"] * len(values))
 
 
 def shown_regions(selected):
@@ -127,53 +172,80 @@ def shown_regions(selected):
     return "SELECT id FROM regions_region WHERE parent_id IS NULL", []
 
 
-# SQL below is assembled from table and column names of the models and from integers; every value
-# that comes from a request is a query parameter.
-
-
 def count_rows(filterset):
     """[(facet, value, count, slug, *names)] for every facet, the total (facet 0) and the region trail (-1)."""
     selected = selected_values(filterset)
-    branches = [facet_branch(spec, filterset, selected) for spec in SPECS]
-    branches.append(total_branch(ids_query(filterset, selected)))
+    sets = CaseSets()
+    branches = [
+        facet_branch(spec, sets.name(ids_query(filterset, selected, without=spec.param)), selected) for spec in SPECS
+    ]
+    branches.append(total_branch(sets.name(ids_query(filterset, selected))))
     regions = selected.get("region") or []
     if len(regions) == 1:
         branches.append(trail_branch(regions[0]))
+    sql = sets.with_clause() + " UNION ALL ".join(sql for sql, _params in branches)
     with connection.cursor() as cursor:
-        cursor.execute(" UNION ALL ".join(sql for sql, _params in branches), [p for _sql, ps in branches for p in ps])
+        cursor.execute(sql, sets.params() + [p for _sql, ps in branches for p in ps])
         return [tuple(row) for row in cursor.fetchall()]
+
+
+class CaseSets:
+    """The sets of cases the branches count over, each computed once (a materialized CTE): with one
+    filter active, every other facet counts over the same set, and a search runs once, not once a facet."""
+
+    def __init__(self):
+        self.queries = {}
+
+    def name(self, ids):
+        if ids is None:
+            return None
+        key = (ids[0], tuple(ids[1]))
+        return self.queries.setdefault(key, f"cases_{len(self.queries)}")
+
+    def with_clause(self):
+        if not self.queries:
+            return ""
+        ctes = [f"{name} AS MATERIALIZED ({sql})" for (sql, _params), name in self.queries.items()]
+        return "WITH " + ", ".join(ctes) + " "
+
+    def params(self):
+        return [param for (_sql, params) in self.queries for param in params]
 
 
 NO_NAMES = ", ".join("CAST(NULL AS TEXT)" for _column in TRANSLATED_COLUMNS)
 
 
-def facet_branch(spec, filterset, selected):
-    """The counts of one facet's values among the cases every other active filter leaves."""
-    where, params = ["facet = %s", "published_at <= %s"], [int(spec.facet), timezone.now()]
-    ids = ids_query(filterset, selected, without=spec.param)
-    if ids:
-        where.append(f"case_id IN ({ids[0]})")
-        params.extend(ids[1])
+def facet_branch(spec, cases, selected):
+    """The counts of one facet's values among ``cases``, those every other active filter leaves (None: all)."""
+    where, params = ["facet = %s"], [int(spec.facet)]
+    if cases:  # published cases only: the case's rows of this facet are read through case_facet_case_idx
+        where.append(f"case_id IN (SELECT case_id FROM {cases})")
+    else:
+        where.append("published_at <= %s")
+        params.append(timezone.now())
     if spec.facet == Facet.REGION:
         shown_sql, shown_params = shown_regions(selected)
         where.append(f"value IN ({shown_sql})")
         params.extend(shown_params)
-    counts = f"SELECT value, COUNT(*) AS n FROM {CaseFacet._meta.db_table} WHERE {' AND '.join(where)} GROUP BY value"  # noqa: S608
+    counts = f"SELECT value, COUNT(*) AS n FROM {CaseFacet._meta.db_table} WHERE {' AND '.join(where)} GROUP BY value"
     if spec.limit:
-        counts = f"SELECT value, n FROM ({counts}) AS g ORDER BY n DESC, value LIMIT {int(spec.limit)}"  # noqa: S608
+        counts = f"SELECT value, n FROM ({counts}) AS g ORDER BY n DESC, value LIMIT {int(spec.limit)}"
     if spec.model is None:
-        return f"SELECT {int(spec.facet)}, c.value, c.n, CAST(NULL AS TEXT), {NO_NAMES} FROM ({counts}) AS c", params  # noqa: S608
+        return f"SELECT {int(spec.facet)}, c.value, c.n, CAST(NULL AS TEXT), {NO_NAMES} FROM ({counts}) AS c", params
     names = ", ".join(f"t.{spec.name_field}_{column}" for column in TRANSLATED_COLUMNS)
     table = spec.model._meta.db_table
     sql = (
-        f"SELECT {int(spec.facet)}, c.value, c.n, t.slug, {names} FROM ({counts}) AS c JOIN {table} t ON t.id = c.value"  # noqa: S608
+        f"SELECT {int(spec.facet)}, c.value, c.n, t.slug, {names} FROM ({counts}) AS c JOIN {table} t ON t.id = c.value"
     )
     return sql, params
 
 
-def total_branch(ids):
-    ids = ids or Case.objects.published().order_by().values("pk").query.sql_with_params()
-    return f"SELECT {TOTAL}, 0, COUNT(*), CAST(NULL AS TEXT), {NO_NAMES} FROM ({ids[0]}) AS total", list(ids[1])  # noqa: S608
+def total_branch(cases):
+    if cases is None:
+        ids = Case.objects.published().order_by().values("pk").query.sql_with_params()
+        return f"SELECT {TOTAL}, 0, COUNT(*), CAST(NULL AS TEXT), {NO_NAMES} FROM ({ids[0]}) AS total", list(ids[1])
+    # A case in two chosen places is one case.
+    return f"SELECT {TOTAL}, 0, COUNT(DISTINCT case_id), CAST(NULL AS TEXT), {NO_NAMES} FROM {cases}", []
 
 
 def trail_branch(region):
@@ -182,7 +254,7 @@ def trail_branch(region):
     codes = region.path_codes
     placeholders = ", ".join(["%s"] * len(codes))
     table = Region._meta.db_table
-    return f"SELECT {TRAIL}, LENGTH(path), 0, slug, {names} FROM {table} WHERE code IN ({placeholders})", codes  # noqa: S608
+    return f"SELECT {TRAIL}, LENGTH(path), 0, slug, {names} FROM {table} WHERE code IN ({placeholders})", codes
 
 
 def cache_key(filterset):
