@@ -115,7 +115,7 @@ def selected_values(filterset):
 DRIVERS = [Facet.REGION, Facet.ORGANIZATION, Facet.COMMISSIONER, Facet.COLLECTION, Facet.THEME, Facet.YEAR]
 
 
-def ids_query(filterset, selected, without=None):
+def ids_query(filterset, selected, now, without=None):
     """The published cases matching every active filter except the facet ``without``: (SQL, params) of
     ``SELECT case_id`` (a case may come twice), or None for all published cases.
 
@@ -139,14 +139,19 @@ def ids_query(filterset, selected, without=None):
         (driver, driver_values), others = filters[0], filters[1:]
         sql = f"SELECT d.case_id AS case_id FROM {table} d WHERE d.facet = %s AND d.value IN ({marks(driver_values)})"
         sql += " AND d.published_at <= %s"
-        params = [int(driver), *driver_values, timezone.now()]
+        params = [int(driver), *driver_values, now]
         case_column = "d.case_id"
     else:
+        # The search drives: its index gives the cases, the case table says which are published.
         others = []
-        sql = f"SELECT s.rowid AS case_id FROM {SearchDocument._meta.db_table} s WHERE EXISTS (SELECT 1"
-        sql += f" FROM {Case._meta.db_table} c WHERE c.id = s.rowid AND c.status = %s AND c.published_at <= %s)"
-        params = [Case.Status.PUBLISHED, timezone.now()]
+        match_sql, match_params = matches_sql(text, connection.vendor, alias="s")
+        sql = f"SELECT s.rowid AS case_id FROM {SearchDocument._meta.db_table} s WHERE {match_sql} AND EXISTS"
+        sql += (
+            f" (SELECT 1 FROM {Case._meta.db_table} c WHERE c.id = s.rowid AND c.status = %s AND c.published_at <= %s)"
+        )
+        params = [*match_params, Case.Status.PUBLISHED, now]
         case_column = "s.rowid"
+        text = None
     for facet, values in others:
         conditions.append(
             f"EXISTS (SELECT 1 FROM {table} x WHERE x.case_id = {case_column} AND x.facet = %s"
@@ -154,8 +159,8 @@ def ids_query(filterset, selected, without=None):
         )
         params.extend([int(facet), *values])
     if text:
-        match_sql, match_params = matches_sql(text, connection.vendor)
-        conditions.append(f"{case_column} IN ({match_sql})")
+        match_sql, match_params = matches_sql(text, connection.vendor, alias="m")
+        conditions.append(f"{case_column} IN (SELECT m.rowid FROM {SearchDocument._meta.db_table} m WHERE {match_sql})")
         params.extend(match_params)
     return " AND ".join([sql, *conditions]), params
 
@@ -175,11 +180,13 @@ def shown_regions(selected):
 def count_rows(filterset):
     """[(facet, value, count, slug, *names)] for every facet, the total (facet 0) and the region trail (-1)."""
     selected = selected_values(filterset)
+    now = timezone.now()
     sets = CaseSets()
     branches = [
-        facet_branch(spec, sets.name(ids_query(filterset, selected, without=spec.param)), selected) for spec in SPECS
+        facet_branch(spec, sets.name(ids_query(filterset, selected, now, without=spec.param)), selected, now)
+        for spec in SPECS
     ]
-    branches.append(total_branch(sets.name(ids_query(filterset, selected))))
+    branches.append(total_branch(sets.name(ids_query(filterset, selected, now)), now))
     regions = selected.get("region") or []
     if len(regions) == 1:
         branches.append(trail_branch(regions[0]))
@@ -215,14 +222,14 @@ class CaseSets:
 NO_NAMES = ", ".join("CAST(NULL AS TEXT)" for _column in TRANSLATED_COLUMNS)
 
 
-def facet_branch(spec, cases, selected):
+def facet_branch(spec, cases, selected, now):
     """The counts of one facet's values among ``cases``, those every other active filter leaves (None: all)."""
     where, params = ["facet = %s"], [int(spec.facet)]
     if cases:  # published cases only: the case's rows of this facet are read through case_facet_case_idx
         where.append(f"case_id IN (SELECT case_id FROM {cases})")
     else:
         where.append("published_at <= %s")
-        params.append(timezone.now())
+        params.append(now)
     if spec.facet == Facet.REGION:
         shown_sql, shown_params = shown_regions(selected)
         where.append(f"value IN ({shown_sql})")
@@ -240,9 +247,10 @@ def facet_branch(spec, cases, selected):
     return sql, params
 
 
-def total_branch(cases):
+def total_branch(cases, now):
     if cases is None:
-        ids = Case.objects.published().order_by().values("pk").query.sql_with_params()
+        published = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__lte=now)  # as published()
+        ids = published.order_by().values("pk").query.sql_with_params()
         return f"SELECT {TOTAL}, 0, COUNT(*), CAST(NULL AS TEXT), {NO_NAMES} FROM ({ids[0]}) AS total", list(ids[1])
     # A case in two chosen places is one case.
     return f"SELECT {TOTAL}, 0, COUNT(DISTINCT case_id), CAST(NULL AS TEXT), {NO_NAMES} FROM {cases}", []

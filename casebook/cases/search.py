@@ -15,7 +15,7 @@ from django.db.models import F, FloatField, Func
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from .models import TRANSLATED_COLUMNS, SearchDocument, SearchField, current_column
+from .models import TRANSLATED_COLUMNS, SearchField, current_column
 
 CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
 # A run of Chinese characters, or a word of letters and digits in any other script.
@@ -63,12 +63,11 @@ def tsquery(text):
     return " & ".join("(" + " <-> ".join(f"'{token}'" for token in group) + ")" for group in query_groups(text))
 
 
-def matches_sql(text, vendor):
-    """(SQL, params) selecting the ids of the cases whose document matches ``text``."""
-    table = SearchDocument._meta.db_table
+def matches_sql(text, vendor, alias):
+    """(SQL, params) of the condition that the search table, named ``alias``, matches ``text``."""
     if vendor == "postgresql":
-        return f"SELECT rowid FROM {table} WHERE vector @@ to_tsquery('simple', %s)", [tsquery(text)]  # noqa: S608
-    return f"SELECT rowid FROM {table} WHERE {table} MATCH %s", [fts5_query(text)]  # noqa: S608
+        return f"{alias}.vector @@ to_tsquery('simple', %s)", [tsquery(text)]
+    return f"{alias}.document MATCH %s", [fts5_query(text)]
 
 
 def vector_column(document_column):
