@@ -6,6 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -224,3 +225,27 @@ def test_the_listing_runs_few_queries_whatever_the_page(client, world, django_as
                 client.get(LIST_URL, {"region": "shaanxi", "type": ["tea", "roads"], "page": page})
     finally:
         CaseListView.paginate_by = original
+
+
+@pytest.mark.parametrize("sort", ["", "newest", "oldest"])
+def test_pages_of_a_filtered_listing_follow_the_order_without_repeating_a_case(client, world, monkeypatch, sort):
+    from casebook.cases.views import CaseListView
+
+    monkeypatch.setattr(CaseListView, "paginate_by", 2)
+    for n in range(5):
+        # In both chosen places: listed once.
+        make_case(
+            title=f"Both {n}",
+            regions=[world["yijun"], world["guizhou"]],
+            published_at=timezone.now() - timedelta(hours=n),
+        )
+    query = f"region=yijun&region=guizhou&sort={sort}"
+    pages = [listed_in_order(get(client, f"{query}&page={page}")) for page in (1, 2, 3, 4)]
+    seen = [title for page in pages for title in page]
+    expected = list(CaseFilter(QueryDict(query)).qs.values_list("title_en", flat=True))
+    assert seen == expected
+    assert len(seen) == len(set(seen)) == 8
+
+
+def listed_in_order(content):
+    return [html.unescape(t) for t in re.findall(r'<h3 class="card-title"><a href="[^"]+">([^<]+)</a>', content)]

@@ -13,6 +13,7 @@ import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 
 from django.core.cache import cache
 from django.db import connection
@@ -115,7 +116,7 @@ def selected_values(filterset):
 DRIVERS = [Facet.REGION, Facet.ORGANIZATION, Facet.COMMISSIONER, Facet.COLLECTION, Facet.THEME, Facet.YEAR]
 
 
-def ids_query(filterset, selected, now, without=None):
+def ids_query(filterset, selected, now, without=None, newest=False):
     """The published cases matching every active filter except the facet ``without``: (SQL, params) of
     ``SELECT case_id`` (a case may come twice), or None for all published cases.
 
@@ -137,7 +138,10 @@ def ids_query(filterset, selected, now, without=None):
     if filters:
         filters.sort(key=lambda item: DRIVERS.index(item[0]) if item[0] in DRIVERS else len(DRIVERS))
         (driver, driver_values), others = filters[0], filters[1:]
-        sql = f"SELECT d.case_id AS case_id FROM {table} d WHERE d.facet = %s AND d.value IN ({marks(driver_values)})"
+        columns = "d.case_id AS case_id"
+        if newest and len(driver_values) > 1:  # a case in two chosen places comes once
+            columns = "DISTINCT d.case_id AS case_id, d.published_at"
+        sql = f"SELECT {columns} FROM {table} d WHERE d.facet = %s AND d.value IN ({marks(driver_values)})"
         sql += " AND d.published_at <= %s"
         params = [int(driver), *driver_values, now]
         case_column = "d.case_id"
@@ -163,6 +167,26 @@ def ids_query(filterset, selected, now, without=None):
         conditions.append(f"{case_column} IN (SELECT m.rowid FROM {SearchDocument._meta.db_table} m WHERE {match_sql})")
         params.extend(match_params)
     return " AND ".join([sql, *conditions]), params
+
+
+def page_ids(filterset, offset, limit):
+    """The ids of a page of newest (or oldest) cases read along the driving facet's index, which holds
+    the publication time: the last page of a province costs a walk over that province's rows, not over
+    every published case. None when another order, a search or no filter applies (the queryset serves)."""
+    data = filterset.form.cleaned_data
+    sort = data.get("sort") or "newest"
+    selected = selected_values(filterset)
+    if data.get("q") or sort not in ("newest", "oldest") or not selected:
+        return None
+    sql, params = ids_query(filterset, selected, timezone.now(), newest=True)
+    direction = "DESC" if sort == "newest" else "ASC"
+    if sql.startswith("SELECT DISTINCT"):
+        order = f"published_at {direction}, case_id {direction}"
+    else:
+        order = f"d.published_at {direction}, d.case_id {direction}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} ORDER BY {order} LIMIT %s OFFSET %s", [*params, limit, offset])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def marks(values):
@@ -273,15 +297,6 @@ def cache_key(filterset):
     return f"casebook:facets:{data_version()}:{digest}"
 
 
-def cached_count_rows(filterset):
-    key = cache_key(filterset)
-    rows = cache.get(key)
-    if rows is None:
-        rows = count_rows(filterset)
-        cache.set(key, rows, timeout=3600)
-    return rows
-
-
 # What the page shows
 
 
@@ -313,18 +328,6 @@ class Chip:
     facet_label: str
     label: str
     url: str  # the listing without this value
-
-
-@dataclass
-class Panel:
-    total: int
-    groups: list
-    chips: list
-    trail: list  # [(label, url)] from "All places" down to the selected region
-    hidden: list  # [(param, value)] the form must resend: selected places (chosen by links, not boxes)
-
-    def group(self, param):
-        return next((group for group in self.groups if group.param == param), None)
 
 
 class State:
@@ -380,20 +383,47 @@ def object_label(spec, item):
 
 
 def panel(filterset):
-    rows = cached_count_rows(filterset)
-    data = filterset.form.cleaned_data
-    state = State(filterset)
-    total = next(row[2] for row in rows if row[0] == TOTAL)
-    groups, chips = [], []
-    by_facet = {}
-    for facet, value, count, slug, *names in rows:
-        by_facet.setdefault(facet, []).append((value, count, slug, names))
-    for spec in SPECS:
-        chosen = list(data.get(spec.param) or [])
+    return Panel(filterset)
+
+
+class Panel:
+    """The facet panel of a valid filter set. The total and the chips are read on every page; the options
+    (``groups``, ``trail``) only when the rendered panel is not in the cache (``fragment_key``)."""
+
+    def __init__(self, filterset):
+        self.data = filterset.form.cleaned_data
+        self.state = State(filterset)
+        key = cache_key(filterset)
+        self.fragment_key = f"{key}:{self.data.get('sort') or ''}"
+        self.rows = cache.get(key)
+        if self.rows is None:
+            self.rows = count_rows(filterset)
+            cache.set(key, self.rows, timeout=3600)
+        self.total = next(row[2] for row in self.rows if row[0] == TOTAL)
+        self.hidden = [("region", region.slug) for region in self.data.get("region") or []]
+
+    @cached_property
+    def chips(self):
+        chips = [Chip(str(_("Search")), self.data["q"], self.state.url("q", replace=[]))] if self.data.get("q") else []
+        for spec in SPECS:
+            for item in self.data.get(spec.param) or []:
+                url = self.state.url(spec.param, remove=[param_value(spec, item)])
+                chips.append(Chip(str(spec.label), object_label(spec, item), url))
+        return chips
+
+    @cached_property
+    def groups(self):
+        by_facet = {}
+        for facet, value, count, slug, *names in self.rows:
+            by_facet.setdefault(facet, []).append((value, count, slug, names))
+        return [self.group(spec, by_facet.get(spec.facet, [])) for spec in SPECS]
+
+    def group(self, spec, rows):
+        state = self.state
+        chosen = list(self.data.get(spec.param) or [])
         chosen_values = {param_value(spec, item) for item in chosen}
         group = FacetGroup(spec)
-        listed = set()
-        for value, count, slug, names in by_facet.get(spec.facet, []):
+        for value, count, slug, names in rows:
             param = slug if spec.model is not None else (KINDS[value] if spec.facet == Facet.ORG_KIND else str(value))
             selected = param in chosen_values
             if spec.facet == Facet.REGION:
@@ -403,31 +433,27 @@ def panel(filterset):
             else:
                 url = state.url(spec.param, add=[param])
             group.options.append(Option(label_of(spec, value, names), param, count, selected, url))
-            listed.add(param)
         # A chosen value the counts left out (cut by the limit, or now without cases) stays ticked.
+        listed = {option.value for option in group.options}
         for item in chosen:
             param = param_value(spec, item)
             if param not in listed and spec.facet != Facet.REGION:
-                group.options.append(
-                    Option(object_label(spec, item), param, None, True, state.url(spec.param, remove=[param]))
-                )
+                url = state.url(spec.param, remove=[param])
+                group.options.append(Option(object_label(spec, item), param, None, True, url))
         if spec.facet == Facet.REGION:
             group.options.sort(key=lambda option: option.label)
         elif spec.facet == Facet.YEAR:
             group.options.sort(key=lambda option: option.value, reverse=True)
         else:
             group.options.sort(key=lambda option: (-(option.count or 0), option.label))
-        groups.append(group)
-        for item in chosen:
-            param = param_value(spec, item)
-            chips.append(Chip(str(spec.label), object_label(spec, item), state.url(spec.param, remove=[param])))
-    if data.get("q"):
-        chips.insert(0, Chip(str(_("Search")), data["q"], state.url("q", replace=[])))
-    trail = []
-    regions = data.get("region") or []
-    if len(regions) == 1:
-        trail.append((str(_("All places")), state.url("region", replace=[])))
-        for _facet, _length, _count, slug, *names in sorted(row for row in rows if row[0] == TRAIL):
-            trail.append((pick(names), state.url("region", replace=[slug])))
-    hidden = [("region", region.slug) for region in regions]
-    return Panel(total, groups, chips, trail, hidden)
+        return group
+
+    @cached_property
+    def trail(self):
+        """[(label, url)] from "All places" down to the one selected region."""
+        if len(self.data.get("region") or []) != 1:
+            return []
+        trail = [(str(_("All places")), self.state.url("region", replace=[]))]
+        for _facet, _length, _count, slug, *names in sorted(row for row in self.rows if row[0] == TRAIL):
+            trail.append((pick(names), self.state.url("region", replace=[slug])))
+        return trail

@@ -55,7 +55,9 @@ class CaseListView(View):
             page = paginator.page(request.GET.get("page") or 1)
         except InvalidPage as error:
             raise Http404(error) from error  # the 404 page links to the first page
-        ids = list(page.object_list)
+        ids = facets.page_ids(filterset, (page.number - 1) * self.paginate_by, self.paginate_by)
+        if ids is None:
+            ids = list(page.object_list)
         by_id = Case.objects.filter(pk__in=ids).for_listing().in_bulk()
         cases = [by_id[pk] for pk in ids if pk in by_id]
         if filterset.searching:
