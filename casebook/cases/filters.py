@@ -24,15 +24,6 @@ Facet = CaseFacet.Facet
 MAX_VALUES = 50  # per parameter: ?type=a&type=b… ORs at most this many
 
 
-def calls(method_name):
-    """Wire a filter to ``queryset.<method_name>(value)``."""
-
-    def apply(queryset, field_name, value):
-        return getattr(queryset, method_name)(value)
-
-    return apply
-
-
 def having(facet):
     """Wire a facet filter to ``queryset.having(facet, values)``: any of the chosen values (OR)."""
 
