@@ -8,7 +8,7 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
-from casebook.cases.models import Case, SearchDocument
+from casebook.cases.models import Case, CaseFacet, SearchDocument
 from casebook.cases.search import query_groups, tokens
 from casebook.cases.signals import cases_changed
 
@@ -170,6 +170,15 @@ def test_the_index_follows_related_rows(client):
     assert found(client, "warehouse") == ["Found"]
     figure.delete()
     assert found(client, "warehouse") == []
+
+
+def test_deleting_a_place_or_theme_takes_it_out_of_the_index(client):
+    region, theme = make_region(name="Guizhou"), make_theme(name="Logistics")
+    make_case(title="Found", regions=[region], themes=[theme])
+    region.delete()
+    theme.delete()
+    assert found(client, "guizhou") == [] and found(client, "logistics") == []
+    assert not CaseFacet.objects.filter(facet__in=[CaseFacet.Facet.REGION, CaseFacet.Facet.THEME]).exists()
 
 
 def test_bulk_writers_announce_their_cases_and_the_index_follows(client):

@@ -6,7 +6,7 @@ from ``manage.py rebuild_search_index``.
 """
 
 from django.db import connection, transaction
-from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
 from casebook.organizations.models import Commissioner, Organization
@@ -232,3 +232,23 @@ def on_commissioner_saved(sender, instance, created, **kwargs):
 def on_theme_saved(sender, instance, created, **kwargs):
     if not created:
         reindex(Case.themes.through.objects.filter(theme=instance).values_list("case_id", flat=True))
+
+
+# Deleted reference data: the rows linking it to cases go without a signal of their own.
+
+LINKS = {Region: (Case.regions.through, "region"), Theme: (Case.themes.through, "theme")}
+LINKS[Commissioner] = (Case.commissioners.through, "commissioner")
+
+
+def remember_cases(sender, instance, **kwargs):
+    through, column = LINKS[sender]
+    instance._linked_cases = list(through.objects.filter(**{column: instance}).values_list("case_id", flat=True))
+
+
+def reindex_remembered(sender, instance, **kwargs):
+    reindex(getattr(instance, "_linked_cases", ()))
+
+
+for model in LINKS:
+    pre_delete.connect(remember_cases, sender=model, dispatch_uid=f"remember-cases-{model.__name__}")
+    post_delete.connect(reindex_remembered, sender=model, dispatch_uid=f"reindex-after-{model.__name__}")
