@@ -249,3 +249,29 @@ def test_pages_of_a_filtered_listing_follow_the_order_without_repeating_a_case(c
 
 def listed_in_order(content):
     return [html.unescape(t) for t in re.findall(r'<h3 class="card-title"><a href="[^"]+">([^<]+)</a>', content)]
+
+
+def test_the_maintained_totals_match_a_fresh_count_after_every_kind_of_change(client, world):
+    from django.db.models import Count
+
+    from casebook.cases.models import CaseFacet, FacetTotal
+    from casebook.cases.signals import cases_changed
+
+    def totals():
+        return {(t.facet, t.value): t.count for t in FacetTotal.objects.exclude(count=0)}
+
+    def fresh():
+        rows = CaseFacet.objects.filter(published_at__isnull=False).values_list("facet", "value")
+        return {(f, v): n for f, v, n in rows.annotate(n=Count("pk")).order_by()}
+
+    assert totals() == fresh()
+    draft = Case.objects.get(title_en="Draft")
+    draft.status, draft.published_at = Case.Status.PUBLISHED, timezone.now()
+    draft.save()
+    case = Case.objects.get(title_en="Guizhou tea")
+    case.regions.set([world["yijun"]])
+    Case.objects.get(title_en="Yijun tea 1").delete()
+    Case.objects.filter(title_en="Yijun tea 2").update(status=Case.Status.WITHDRAWN)
+    cases_changed.send(sender=Case, case_ids=list(Case.objects.values_list("pk", flat=True)))
+    assert totals() == fresh()
+    assert boxes(get(client), "type") == {"Roads": (2, False), "Tea": (1, False)}

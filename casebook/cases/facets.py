@@ -30,6 +30,7 @@ from .models import (
     Case,
     CaseFacet,
     Collection,
+    FacetTotal,
     SearchDocument,
     Theme,
     current_column,
@@ -207,10 +208,10 @@ def count_rows(filterset):
     now = timezone.now()
     sets = CaseSets()
     branches = [
-        facet_branch(spec, sets.name(ids_query(filterset, selected, now, without=spec.param)), selected, now)
+        facet_branch(spec, sets.name(ids_query(filterset, selected, now, without=spec.param)), selected, sets, now)
         for spec in SPECS
     ]
-    branches.append(total_branch(sets.name(ids_query(filterset, selected, now)), now))
+    branches.append(total_branch(sets.name(ids_query(filterset, selected, now)), sets, now))
     regions = selected.get("region") or []
     if len(regions) == 1:
         branches.append(trail_branch(regions[0]))
@@ -233,6 +234,13 @@ class CaseSets:
         key = (ids[0], tuple(ids[1]))
         return self.queries.setdefault(key, f"cases_{len(self.queries)}")
 
+    def later(self, now):
+        """The facet rows of cases published with a time still to come."""
+        later = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=now).order_by().values("pk")
+        sql, params = later.query.sql_with_params()
+        rows = f"SELECT facet, value, COUNT(*) AS n FROM {CaseFacet._meta.db_table} WHERE case_id IN ({sql})"
+        return self.name((f"{rows} GROUP BY facet, value", params))
+
     def with_clause(self):
         if not self.queries:
             return ""
@@ -246,19 +254,19 @@ class CaseSets:
 NO_NAMES = ", ".join("CAST(NULL AS TEXT)" for _column in TRANSLATED_COLUMNS)
 
 
-def facet_branch(spec, cases, selected, now):
+def facet_branch(spec, cases, selected, sets, now):
     """The counts of one facet's values among ``cases``, those every other active filter leaves (None: all)."""
-    where, params = ["facet = %s"], [int(spec.facet)]
     if cases:  # published cases only: the case's rows of this facet are read through case_facet_case_idx
-        where.append(f"case_id IN (SELECT case_id FROM {cases})")
+        where, params = ["facet = %s", f"case_id IN (SELECT case_id FROM {cases})"], [int(spec.facet)]
+        counts = f"SELECT value, COUNT(*) AS n FROM {CaseFacet._meta.db_table} WHERE {{where}} GROUP BY value"
     else:
-        where.append("published_at <= %s")
-        params.append(now)
+        where, params = ["t.facet = %s"], [int(spec.facet)]
+        counts = f"SELECT value, n FROM ({totals_sql(sets, now)} WHERE {{where}}) AS a WHERE n > 0"
     if spec.facet == Facet.REGION:
         shown_sql, shown_params = shown_regions(selected)
-        where.append(f"value IN ({shown_sql})")
+        where.append(f"{'t.' if not cases else ''}value IN ({shown_sql})")
         params.extend(shown_params)
-    counts = f"SELECT value, COUNT(*) AS n FROM {CaseFacet._meta.db_table} WHERE {' AND '.join(where)} GROUP BY value"
+    counts = counts.format(where=" AND ".join(where))
     if spec.limit:
         counts = f"SELECT value, n FROM ({counts}) AS g ORDER BY n DESC, value LIMIT {int(spec.limit)}"
     if spec.model is None:
@@ -271,11 +279,19 @@ def facet_branch(spec, cases, selected, now):
     return sql, params
 
 
-def total_branch(cases, now):
-    if cases is None:
-        published = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__lte=now)  # as published()
-        ids = published.order_by().values("pk").query.sql_with_params()
-        return f"SELECT {TOTAL}, 0, COUNT(*), CAST(NULL AS TEXT), {NO_NAMES} FROM ({ids[0]}) AS total", list(ids[1])
+def totals_sql(sets, now):
+    """Counts of every facet value without filters: the maintained totals, less the cases scheduled for later."""
+    later = sets.later(now)
+    return (
+        f"SELECT t.value AS value, t.count - COALESCE(l.n, 0) AS n FROM {FacetTotal._meta.db_table} t"
+        f" LEFT JOIN {later} l ON l.facet = t.facet AND l.value = t.value"
+    )
+
+
+def total_branch(cases, sets, now):
+    if cases is None:  # every published case has one type
+        sql = f"SELECT COALESCE(SUM(n), 0) AS n FROM ({totals_sql(sets, now)} WHERE t.facet = %s) AS a"
+        return f"SELECT {TOTAL}, 0, ({sql}), CAST(NULL AS TEXT), {NO_NAMES}", [int(Facet.TYPE)]
     # A case in two chosen places is one case.
     return f"SELECT {TOTAL}, 0, COUNT(DISTINCT case_id), CAST(NULL AS TEXT), {NO_NAMES} FROM {cases}", []
 

@@ -5,7 +5,10 @@ save and delete that changes what a case shows, on the ``cases_changed`` signal 
 from ``manage.py rebuild_search_index``.
 """
 
+from collections import Counter
+
 from django.db import connection, transaction
+from django.db.models import Count
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
@@ -19,6 +22,7 @@ from .models import (
     Case,
     CaseFacet,
     CollectionEntry,
+    FacetTotal,
     Figure,
     Participation,
     SearchDocument,
@@ -146,6 +150,9 @@ def with_ancestors(region_ids, name_columns):
 def write(case_ids, facet_rows, documents):
     ops = connection.ops
     facet_table, search_table = CaseFacet._meta.db_table, SearchDocument._meta.db_table
+    change = Counter((facet, value) for _pk, facet, value, published_at in facet_rows if published_at is not None)
+    change.subtract(published_counts(case_ids))
+    add_to_totals(change)
     CaseFacet.objects.filter(case_id__in=case_ids).delete()
     SearchDocument.objects.filter(case_id__in=case_ids).delete()
     with connection.cursor() as cursor:
@@ -156,7 +163,47 @@ def write(case_ids, facet_rows, documents):
         cursor.executemany(f"INSERT INTO {search_table} (rowid, document) VALUES (%s, %s)", documents)  # noqa: S608
 
 
+def published_counts(case_ids):
+    """Counter {(facet, value): rows} of the published cases among ``case_ids``, as the index has them now."""
+    rows = CaseFacet.objects.filter(case_id__in=case_ids, published_at__isnull=False)
+    return Counter({(f, v): n for f, v, n in rows.values_list("facet", "value").annotate(n=Count("pk")).order_by()})
+
+
+def add_to_totals(change):
+    table = FacetTotal._meta.db_table
+    rows = [(facet, value, delta) for (facet, value), delta in change.items() if delta]
+    if not rows:
+        return
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (facet, value, count) VALUES (%s, %s, %s)"  # noqa: S608
+            f" ON CONFLICT (facet, value) DO UPDATE SET count = {table}.count + excluded.count",
+            rows,
+        )
+
+
+def recount_totals():
+    """Count the totals afresh from the facet index (rebuild_search_index ends with it)."""
+    table = FacetTotal._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+        cursor.execute(
+            f"INSERT INTO {table} (facet, value, count) SELECT facet, value, COUNT(*)"  # noqa: S608
+            f" FROM {CaseFacet._meta.db_table} WHERE published_at IS NOT NULL GROUP BY facet, value"
+        )
+    data_changed()
+
+
 # Keeping it up to date
+
+
+@receiver(pre_delete, sender=Case)
+def on_case_deleted(sender, instance, **kwargs):
+    # Its facet rows go with it (a cascade, without signals): take it out of the totals first.
+    change = Counter()
+    change.subtract(published_counts([instance.pk]))
+    add_to_totals(change)
+    data_changed()
 
 
 @receiver(cases_changed)

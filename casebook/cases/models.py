@@ -829,6 +829,22 @@ class CaseFacet(models.Model):
         return f"{self.case_id}: {self.get_facet_display()} {self.value}"
 
 
+class FacetTotal(models.Model):
+    """How many published cases have each facet value (scheduled ones included), kept by ``indexing`` as
+    rows of ``CaseFacet`` come and go: the listing without filters reads its counts here, not from a
+    GROUP BY over every case. Cases scheduled for later are subtracted when read."""
+
+    facet = models.PositiveSmallIntegerField(choices=CaseFacet.Facet.choices)
+    value = models.BigIntegerField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["facet", "value"], name="facet_total_unique")]
+
+    def __str__(self):
+        return f"{self.get_facet_display()} {self.value}: {self.count}"
+
+
 class SearchField(models.TextField):
     """The pre-tokenized search text; ``document__matches=query`` is a full-text match (see search.py)."""
 

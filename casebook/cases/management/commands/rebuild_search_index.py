@@ -2,7 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from casebook.cases.indexing import BATCH, reindex
+from casebook.cases.indexing import BATCH, recount_totals, reindex
 from casebook.cases.models import Case
 
 
@@ -21,5 +21,6 @@ class Command(BaseCommand):
         started = time.monotonic()
         ids = case_ids or list(Case.objects.values_list("pk", flat=True))
         count = reindex(ids, batch_size=max(1, batch_size))
+        recount_totals()
         if verbosity:
             self.stdout.write(f"Indexed {count} case(s) in {time.monotonic() - started:.1f} s.")
