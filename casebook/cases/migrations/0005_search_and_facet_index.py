@@ -6,10 +6,12 @@ from django.db import migrations, models
 
 # The search table is not Django's to create: an FTS5 virtual table on SQLite, a table with a generated
 # tsvector column and a GIN index on PostgreSQL. Both hold search.tokens() text, one row per case.
+# No foreign key on PostgreSQL either: flush (TRUNCATE of Django's tables) would refuse it; deleting a
+# case deletes its row through Django's cascade, and reindexing a missing case drops its row.
 SQLITE = """CREATE VIRTUAL TABLE cases_search USING fts5(document, tokenize = 'unicode61 remove_diacritics 0')"""
 POSTGRESQL = [
     """CREATE TABLE cases_search (
-        rowid bigint PRIMARY KEY REFERENCES cases_case (id) ON DELETE CASCADE DEFERRABLE INITIALLY DEFERRED,
+        rowid bigint PRIMARY KEY,
         document text NOT NULL,
         vector tsvector GENERATED ALWAYS AS (to_tsvector('simple', document)) STORED
     )""",
