@@ -437,6 +437,9 @@ class Case(models.Model):
         permissions = [("publish_case", _("Can publish, schedule, withdraw and restore cases"))]
         indexes = [
             models.Index(fields=["status", "published_at"], name="case_status_published_idx"),
+            # The listing's pages of newest cases as an index-only scan on PostgreSQL too, deep OFFSETs
+            # included (SQLite's indexes carry the rowid already).
+            models.Index(fields=["status", "-published_at", "-id"], name="case_newest_idx"),
             models.Index(fields=["assistance_type", "status", "published_at"], name="case_type_published_idx"),
             models.Index(fields=["start_year", "end_year"], name="case_period_idx"),
         ]
