@@ -415,7 +415,7 @@ class Panel:
         if self.rows is None:
             self.rows = count_rows(filterset)
             cache.set(key, self.rows, timeout=3600)
-        self.total = next(row[2] for row in self.rows if row[0] == TOTAL)
+        self.total = int(next(row[2] for row in self.rows if row[0] == TOTAL))  # SUM() is a Decimal on PostgreSQL
         self.hidden = [("region", region.slug) for region in self.data.get("region") or []]
 
     @cached_property
