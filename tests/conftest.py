@@ -11,6 +11,16 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Each test starts with an empty cache: facet counts cached by one test never answer another."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def english():
     """Tests read in English unless they say otherwise: reverse() gives /en/… addresses, and data created
     with plain field names (title="…") fills the English columns."""

@@ -98,10 +98,25 @@ def test_administrator_adds_a_case_with_a_photo_and_the_public_finds_it(seeded, 
 
 def test_public_filters_the_listing_by_province_and_searches(seeded, page, live_server):
     page.goto(f"{live_server.url}/en/cases/")
-    page.select_option("select[name=region]", "shaanxi")
-    page.locator("form button[type=submit], form input[type=submit]").first.click()
+    # The place facet: a link per province with its count; then its prefectures, down to the county.
+    page.locator(".facet-region a", has_text=re.compile(r"^Shaanxi Province \(1\)$")).click()
     page.wait_for_url(re.compile(r"region=shaanxi"))
     assert "Yijun" in page.inner_text("#results")
+    assert page.locator(".facet-trail").inner_text().split() == ["All", "places", "Shaanxi", "Province"]
+
+    # Tick a type box and show the cases: the choice becomes a chip, and removing the chip removes it.
+    page.locator(".facet-type input[type=checkbox]").first.check()
+    page.get_by_role("button", name="Show cases").click()
+    page.wait_for_url(re.compile(r"region=shaanxi&type="))
+    chips = page.locator(".chips .chip")
+    assert chips.count() == 2
+    assert "Yijun" in page.inner_text("#results")
+    chips.filter(has_text="Place").click()
+    page.wait_for_url(re.compile(r"/en/cases/\?type="))
+    assert page.locator(".chips .chip").count() == 1
+    page.get_by_role("link", name="Clear all filters").first.click()
+    page.wait_for_url(re.compile(r"/en/cases/$"))
+    assert page.locator(".chips").count() == 0
 
     page.goto(f"{live_server.url}/en/cases/?region=yunnan")
     assert page.inner_text("#results .result-count") == "0 cases"

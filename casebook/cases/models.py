@@ -309,12 +309,28 @@ class CaseQuerySet(models.QuerySet):
             Q(end_year__gte=year) | Q(end_year__isnull=True, start_year=year)
         )
 
+    def having(self, facet, values):
+        """Cases with any of ``values`` in ``facet`` (a ``CaseFacet.Facet``): one index lookup for every facet.
+
+        ``having(Facet.REGION, [shaanxi.pk])`` includes the cases of its counties.
+        """
+        # A probe per case (case_facet_case_idx), not a set built first: the first page of newest cases
+        # stops after twenty matches.
+        return self.filter(Exists(CaseFacet.objects.filter(case=OuterRef("pk"), facet=facet, value__in=values)))
+
+    def matching(self, text):
+        """Cases whose indexed text (search.py) has every word of ``text``, in any language, unranked."""
+        from .search import query_groups
+
+        if not query_groups(text):
+            return self.none()
+        return self.filter(search_document__document__matches=text)
+
     def search(self, text):
-        """Titles and summaries in every language, whatever the reader's language is."""
-        matches = Q()
-        for language in TRANSLATED_COLUMNS:
-            matches |= Q(**{f"title_{language}__icontains": text}) | Q(**{f"summary_{language}__icontains": text})
-        return self.filter(matches)
+        """``matching(text)`` annotated with ``search_rank`` (higher is better) and ordered by it."""
+        from .search import SearchRank
+
+        return self.matching(text).annotate(search_rank=SearchRank(text)).order_by("-search_rank", "-pk")
 
     def for_listing(self):
         return self.select_related("assistance_type").prefetch_related(
@@ -421,6 +437,9 @@ class Case(models.Model):
         permissions = [("publish_case", _("Can publish, schedule, withdraw and restore cases"))]
         indexes = [
             models.Index(fields=["status", "published_at"], name="case_status_published_idx"),
+            # The listing's pages of newest cases as an index-only scan on PostgreSQL too, deep OFFSETs
+            # included (SQLite's indexes carry the rowid already).
+            models.Index(fields=["status", "-published_at", "-id"], name="case_newest_idx"),
             models.Index(fields=["assistance_type", "status", "published_at"], name="case_type_published_idx"),
             models.Index(fields=["start_year", "end_year"], name="case_period_idx"),
         ]
@@ -774,3 +793,80 @@ class CaseRedirect(models.Model):
 
     def __str__(self):
         return f"{self.old_slug} → {self.case.slug}"
+
+
+class CaseFacet(models.Model):
+    """One filterable value of a case, derived from the case and its relations (kept by ``indexing``).
+
+    Listing filters and facet counts read this one table: "cases in Shaanxi or below" is one indexed
+    lookup of the value Shaanxi (every ancestor of a case's regions has a row), and a facet's counts are
+    one GROUP BY. ``published_at`` is the case's publication time while it is published, else NULL, so
+    that "published now" is decided here without joining the case table.
+    """
+
+    class Facet(models.IntegerChoices):
+        REGION = 1  # the case's regions and every region above them
+        TYPE = 2
+        THEME = 3
+        ORGANIZATION = 4
+        ORG_KIND = 5  # the position of the kind in Organization.Kind
+        COLLECTION = 6
+        COMMISSIONER = 7
+        YEAR = 8  # every year of the case's period
+
+    # No index of its own: case_facet_case_idx starts with it.
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="+", db_index=False)
+    facet = models.PositiveSmallIntegerField(choices=Facet.choices)
+    value = models.BigIntegerField()
+    published_at = models.DateTimeField(null=True)
+
+    class Meta:
+        indexes = [
+            # Filtering and counting by value: the case id rides along, so both are index-only.
+            models.Index(fields=["facet", "value", "published_at", "case"], name="case_facet_value_idx"),
+            # Counting one facet over an already filtered set of cases.
+            models.Index(fields=["case", "facet", "value"], name="case_facet_case_idx"),
+        ]
+
+    def __str__(self):
+        return f"{self.case_id}: {self.get_facet_display()} {self.value}"
+
+
+class FacetTotal(models.Model):
+    """How many published cases have each facet value (scheduled ones included), kept by ``indexing`` as
+    rows of ``CaseFacet`` come and go: the listing without filters reads its counts here, not from a
+    GROUP BY over every case. Cases scheduled for later are subtracted when read."""
+
+    facet = models.PositiveSmallIntegerField(choices=CaseFacet.Facet.choices)
+    value = models.BigIntegerField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["facet", "value"], name="facet_total_unique")]
+
+    def __str__(self):
+        return f"{self.get_facet_display()} {self.value}: {self.count}"
+
+
+class SearchField(models.TextField):
+    """The pre-tokenized search text; ``document__matches=query`` is a full-text match (see search.py)."""
+
+
+class SearchDocument(models.Model):
+    """A case's searchable text, tokenized by ``search.tokens``: one row per case.
+
+    Not managed by Django: on SQLite it is an FTS5 virtual table (its ``rowid`` is the case id), on
+    PostgreSQL a table with a generated ``tsvector`` column and a GIN index (migration 0005).
+    """
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, primary_key=True, db_column="rowid", related_name="search_document"
+    )
+    document = SearchField()
+
+    class Meta:
+        managed = False
+        db_table = "cases_search"
+
+    def __str__(self):
+        return self.document[:80]

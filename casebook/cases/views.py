@@ -1,13 +1,16 @@
+from django.core.paginator import InvalidPage, Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.views import View
 from django.views.generic import DetailView
-from django_filters.views import FilterView
 
 from casebook.regions.models import Region
 
+from . import facets
 from .filters import CaseFilter
 from .models import AssistanceType, Case, CaseRedirect, Collection
+from .search import highlighter, snippet
 
 # Querysets are built in methods, never as class attributes: published() compares with the time
 # of the request, and a class attribute would freeze it at import, hiding cases scheduled later.
@@ -30,29 +33,46 @@ def home(request):
     )
 
 
-class CaseListView(FilterView):
-    filterset_class = CaseFilter
+class CaseListView(View):
+    """The listing with its facets: ids first (one index-covered query for the page), then the page's cases.
+
+    The total comes with the facet counts (one cached query), so no separate COUNT runs.
+    """
+
     paginate_by = 20
     template_name = "cases/case_list.html"
 
-    def get_queryset(self):
-        return Case.objects.published().for_listing()
-
     def get(self, request, *args, **kwargs):
-        response = super().get(request, *args, **kwargs)
-        if self.filters_invalid:
-            # FilterView is strict: a value it cannot read lists no case (never all of them);
-            # the page says which filter is wrong, and the status says it to programs.
-            response.status_code = 400
-        return response
-
-    def get_paginate_by(self, queryset):
-        # With a filter in error there is nothing to page through: ?page=3 must not turn the 400 into a 404.
-        return None if self.filters_invalid else self.paginate_by
-
-    @property
-    def filters_invalid(self):
-        return self.filterset.is_bound and not self.filterset.is_valid()
+        filterset = CaseFilter(request.GET)
+        if not filterset.is_valid():
+            # A value that cannot be read lists no case (never all of them); the page says which
+            # filter is wrong, and the status says it to programs.
+            return render(request, self.template_name, {"filter": filterset, "object_list": []}, status=400)
+        panel = facets.panel(filterset)
+        paginator = Paginator(filterset.qs.values_list("pk", flat=True), self.paginate_by)
+        paginator.count = panel.total  # already counted with the facets
+        try:
+            page = paginator.page(request.GET.get("page") or 1)
+        except InvalidPage as error:
+            raise Http404(error) from error  # the 404 page links to the first page
+        ids = facets.page_ids(filterset, (page.number - 1) * self.paginate_by, self.paginate_by)
+        if ids is None:
+            ids = list(page.object_list)
+        by_id = Case.objects.filter(pk__in=ids).for_listing().in_bulk()
+        cases = [by_id[pk] for pk in ids if pk in by_id]
+        if filterset.searching:
+            pattern = highlighter(filterset.form.cleaned_data["q"])
+            for case in cases:
+                case.snippet = snippet(case, pattern)
+        context = {
+            "filter": filterset,
+            "panel": panel,
+            "object_list": cases,
+            "page_obj": page,
+            "paginator": paginator,
+            "is_paginated": page.has_other_pages(),
+        }
+        return render(request, self.template_name, context)
 
 
 class CaseDetailView(DetailView):

@@ -1,0 +1,475 @@
+# SQL here is assembled from table and column names of the models and from integers; every value that
+# comes from a request is a query parameter.
+# ruff: noqa: S608
+"""Facet counts beside the listing: for each filter, its options with the number of published cases they
+would list given the other active filters ("Shaanxi (12)").
+
+All facets, their labels and the total are one UNION ALL query over ``CaseFacet`` (each branch a GROUP BY
+over the cases the other filters leave), cached under the filter state and a version of the published
+data that every reindex bumps, and that expires when a scheduled case comes due.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cached_property
+
+from django.core.cache import cache
+from django.db import connection
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from casebook.organizations.models import Commissioner, Organization
+from casebook.regions.models import Region
+
+from .models import (
+    TRANSLATED_COLUMNS,
+    AssistanceType,
+    Case,
+    CaseFacet,
+    Collection,
+    FacetTotal,
+    SearchDocument,
+    Theme,
+    current_column,
+)
+from .search import matches_sql, query_groups
+
+Facet = CaseFacet.Facet
+VERSION_KEY = "casebook:published-data-version"
+TOTAL, TRAIL = 0, -1
+
+
+@dataclass(frozen=True)
+class FacetSpec:
+    param: str
+    facet: int
+    label: str
+    model: type | None = None
+    name_field: str = "name"
+    limit: int | None = 30  # the options with most cases; None: all of them
+
+
+SPECS = [
+    FacetSpec("region", Facet.REGION, _("Place"), Region, limit=None),
+    FacetSpec("type", Facet.TYPE, _("Type of assistance"), AssistanceType, limit=None),
+    FacetSpec("theme", Facet.THEME, _("Theme"), Theme),
+    FacetSpec("organization", Facet.ORGANIZATION, _("Organization"), Organization),
+    FacetSpec("org_kind", Facet.ORG_KIND, _("Kind of organization"), limit=None),
+    FacetSpec("commissioner", Facet.COMMISSIONER, _("Commissioner"), Commissioner),
+    FacetSpec("collection", Facet.COLLECTION, _("Collection"), Collection, name_field="short_title", limit=None),
+    FacetSpec("year", Facet.YEAR, _("Active in year"), limit=None),
+]
+SPEC_BY_PARAM = {spec.param: spec for spec in SPECS}
+KINDS = Organization.Kind.values
+
+
+# The version of the published data
+
+
+def data_changed():
+    """Called after every reindex: cached counts of earlier data are never read again."""
+    cache.set(VERSION_KEY, new_version(), timeout=None)
+
+
+def data_version():
+    """A token that changes whenever the published cases change, also when a scheduled case comes due."""
+    version = cache.get(VERSION_KEY)
+    if version is None or (version["due"] is not None and timezone.now() >= datetime.fromisoformat(version["due"])):
+        version = new_version()
+        cache.set(VERSION_KEY, version, timeout=None)
+    return version["token"]
+
+
+def new_version():
+    now = timezone.now()
+    due = (
+        Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=now)
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    return {"token": now.isoformat(), "due": due.isoformat() if due else None}
+
+
+# Counting
+
+
+def value_of(spec, item):
+    """The CaseFacet value of a cleaned filter value (a model instance, a kind or a year)."""
+    if spec.model is not None:
+        return item.pk
+    if spec.facet == Facet.ORG_KIND:
+        return KINDS.index(item)
+    return int(item)
+
+
+def selected_values(filterset):
+    """{param: [cleaned values]} of the active facet filters of a valid filter set."""
+    data = filterset.form.cleaned_data
+    return {spec.param: list(data.get(spec.param) or []) for spec in SPECS if data.get(spec.param)}
+
+
+# The facet that drives a query of several filters: the one likely to leave fewest cases. The others
+# are probed per case through case_facet_case_idx.
+DRIVERS = [Facet.REGION, Facet.ORGANIZATION, Facet.COMMISSIONER, Facet.COLLECTION, Facet.THEME, Facet.YEAR]
+
+
+def ids_query(filterset, selected, now, without=None, newest=False):
+    """The published cases matching every active filter except the facet ``without``: (SQL, params) of
+    ``SELECT case_id`` (a case may come twice), or None for all published cases.
+
+    Driven by one facet's index range (or by the full-text index) rather than by the case table, so that
+    a count over a tenth of 100,000 cases reads that tenth, not all of them.
+    """
+    table = CaseFacet._meta.db_table
+    filters = [
+        (SPEC_BY_PARAM[param].facet, [value_of(SPEC_BY_PARAM[param], value) for value in values])
+        for param, values in selected.items()
+        if param != without
+    ]
+    text = filterset.form.cleaned_data.get("q")
+    if not filters and not text:
+        return None
+    if text and not query_groups(text):
+        return "SELECT 0 AS case_id WHERE 1 = 0", []  # a search without a single word: nothing matches
+    conditions, params = [], []
+    if filters:
+        filters.sort(key=lambda item: DRIVERS.index(item[0]) if item[0] in DRIVERS else len(DRIVERS))
+        (driver, driver_values), others = filters[0], filters[1:]
+        columns = "d.case_id AS case_id"
+        if newest and len(driver_values) > 1:  # a case in two chosen places comes once
+            columns = "DISTINCT d.case_id AS case_id, d.published_at"
+        sql = f"SELECT {columns} FROM {table} d WHERE d.facet = %s AND d.value IN ({marks(driver_values)})"
+        sql += " AND d.published_at <= %s"
+        params = [int(driver), *driver_values, now]
+        case_column = "d.case_id"
+    else:
+        # The search drives: its index gives the cases, the case table says which are published.
+        others = []
+        match_sql, match_params = matches_sql(text, connection.vendor, alias="s")
+        sql = f"SELECT s.rowid AS case_id FROM {SearchDocument._meta.db_table} s WHERE {match_sql} AND EXISTS"
+        sql += (
+            f" (SELECT 1 FROM {Case._meta.db_table} c WHERE c.id = s.rowid AND c.status = %s AND c.published_at <= %s)"
+        )
+        params = [*match_params, Case.Status.PUBLISHED, now]
+        case_column = "s.rowid"
+        text = None
+    for facet, values in others:
+        conditions.append(
+            f"EXISTS (SELECT 1 FROM {table} x WHERE x.case_id = {case_column} AND x.facet = %s"
+            f" AND x.value IN ({marks(values)}))"
+        )
+        params.extend([int(facet), *values])
+    if text:
+        match_sql, match_params = matches_sql(text, connection.vendor, alias="m")
+        conditions.append(f"{case_column} IN (SELECT m.rowid FROM {SearchDocument._meta.db_table} m WHERE {match_sql})")
+        params.extend(match_params)
+    return " AND ".join([sql, *conditions]), params
+
+
+def page_ids(filterset, offset, limit):
+    """The ids of a page of newest (or oldest) cases read along the driving facet's index, which holds
+    the publication time: the last page of a province costs a walk over that province's rows, not over
+    every published case. None when another order, a search or no filter applies (the queryset serves)."""
+    data = filterset.form.cleaned_data
+    sort = data.get("sort") or "newest"
+    selected = selected_values(filterset)
+    if data.get("q") or sort not in ("newest", "oldest") or not selected:
+        return None
+    sql, params = ids_query(filterset, selected, timezone.now(), newest=True)
+    direction = "DESC" if sort == "newest" else "ASC"
+    if sql.startswith("SELECT DISTINCT"):
+        order = f"published_at {direction}, case_id {direction}"
+    else:
+        order = f"d.published_at {direction}, d.case_id {direction}"
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} ORDER BY {order} LIMIT %s OFFSET %s", [*params, limit, offset])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def marks(values):
+    return ", ".join(["%s"] * len(values))
+
+
+def shown_regions(selected):
+    """Which regions the place facet lists: the children of the one selected region, else the top level."""
+    regions = selected.get("region") or []
+    if len(regions) == 1:
+        return "SELECT id FROM regions_region WHERE parent_id = %s", [regions[0].pk]
+    return "SELECT id FROM regions_region WHERE parent_id IS NULL", []
+
+
+def count_rows(filterset):
+    """[(facet, value, count, slug, *names)] for every facet, the total (facet 0) and the region trail (-1)."""
+    selected = selected_values(filterset)
+    now = timezone.now()
+    sets = CaseSets()
+    branches = [
+        facet_branch(spec, sets.name(ids_query(filterset, selected, now, without=spec.param)), selected, sets, now)
+        for spec in SPECS
+    ]
+    branches.append(total_branch(sets.name(ids_query(filterset, selected, now)), sets, now))
+    regions = selected.get("region") or []
+    if len(regions) == 1:
+        branches.append(trail_branch(regions[0]))
+    sql = sets.with_clause() + " UNION ALL ".join(sql for sql, _params in branches)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, sets.params() + [p for _sql, ps in branches for p in ps])
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+class CaseSets:
+    """The sets of cases the branches count over, each computed once (a materialized CTE): with one
+    filter active, every other facet counts over the same set, and a search runs once, not once a facet."""
+
+    def __init__(self):
+        self.queries = {}
+
+    def name(self, ids):
+        if ids is None:
+            return None
+        key = (ids[0], tuple(ids[1]))
+        return self.queries.setdefault(key, f"cases_{len(self.queries)}")
+
+    def later(self, now):
+        """The facet rows of cases published with a time still to come."""
+        later = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=now).order_by().values("pk")
+        sql, params = later.query.sql_with_params()
+        rows = f"SELECT facet, value, COUNT(*) AS n FROM {CaseFacet._meta.db_table} WHERE case_id IN ({sql})"
+        return self.name((f"{rows} GROUP BY facet, value", params))
+
+    def with_clause(self):
+        if not self.queries:
+            return ""
+        ctes = [f"{name} AS MATERIALIZED ({sql})" for (sql, _params), name in self.queries.items()]
+        return "WITH " + ", ".join(ctes) + " "
+
+    def params(self):
+        return [param for (_sql, params) in self.queries for param in params]
+
+
+NO_NAMES = ", ".join("CAST(NULL AS TEXT)" for _column in TRANSLATED_COLUMNS)
+
+
+def facet_branch(spec, cases, selected, sets, now):
+    """The counts of one facet's values among ``cases``, those every other active filter leaves (None: all)."""
+    if cases:  # published cases only: the case's rows of this facet are read through case_facet_case_idx
+        where, params = ["facet = %s", f"case_id IN (SELECT case_id FROM {cases})"], [int(spec.facet)]
+        counts = f"SELECT value, COUNT(*) AS n FROM {CaseFacet._meta.db_table} WHERE {{where}} GROUP BY value"
+    else:
+        where, params = ["t.facet = %s"], [int(spec.facet)]
+        counts = f"SELECT value, n FROM ({totals_sql(sets, now)} WHERE {{where}}) AS a WHERE n > 0"
+    if spec.facet == Facet.REGION:
+        shown_sql, shown_params = shown_regions(selected)
+        where.append(f"{'t.' if not cases else ''}value IN ({shown_sql})")
+        params.extend(shown_params)
+    counts = counts.format(where=" AND ".join(where))
+    if spec.limit:
+        counts = f"SELECT value, n FROM ({counts}) AS g ORDER BY n DESC, value LIMIT {int(spec.limit)}"
+    if spec.model is None:
+        return f"SELECT {int(spec.facet)}, c.value, c.n, CAST(NULL AS TEXT), {NO_NAMES} FROM ({counts}) AS c", params
+    names = ", ".join(f"t.{spec.name_field}_{column}" for column in TRANSLATED_COLUMNS)
+    table = spec.model._meta.db_table
+    sql = (
+        f"SELECT {int(spec.facet)}, c.value, c.n, t.slug, {names} FROM ({counts}) AS c JOIN {table} t ON t.id = c.value"
+    )
+    return sql, params
+
+
+def totals_sql(sets, now):
+    """Counts of every facet value without filters: the maintained totals, less the cases scheduled for later."""
+    later = sets.later(now)
+    return (
+        f"SELECT t.value AS value, t.count - COALESCE(l.n, 0) AS n FROM {FacetTotal._meta.db_table} t"
+        f" LEFT JOIN {later} l ON l.facet = t.facet AND l.value = t.value"
+    )
+
+
+def total_branch(cases, sets, now):
+    if cases is None:  # every published case has one type
+        sql = f"SELECT COALESCE(SUM(n), 0) AS n FROM ({totals_sql(sets, now)} WHERE t.facet = %s) AS a"
+        return f"SELECT {TOTAL}, 0, ({sql}), CAST(NULL AS TEXT), {NO_NAMES}", [int(Facet.TYPE)]
+    # A case in two chosen places is one case.
+    return f"SELECT {TOTAL}, 0, COUNT(DISTINCT case_id), CAST(NULL AS TEXT), {NO_NAMES} FROM {cases}", []
+
+
+def trail_branch(region):
+    """The selected region and the regions above it, for the way back up."""
+    names = ", ".join(f"name_{column}" for column in TRANSLATED_COLUMNS)
+    codes = region.path_codes
+    placeholders = ", ".join(["%s"] * len(codes))
+    table = Region._meta.db_table
+    return f"SELECT {TRAIL}, LENGTH(path), 0, slug, {names} FROM {table} WHERE code IN ({placeholders})", codes
+
+
+def cache_key(filterset):
+    data = filterset.form.cleaned_data
+    state = {spec.param: sorted(str(value_of(spec, v)) for v in data.get(spec.param) or []) for spec in SPECS}
+    state["q"] = data.get("q") or ""
+    digest = hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
+    return f"casebook:facets:{data_version()}:{digest}"
+
+
+# What the page shows
+
+
+@dataclass
+class Option:
+    label: str
+    value: str
+    count: int | None
+    selected: bool
+    url: str  # the listing with this option toggled
+
+
+@dataclass
+class FacetGroup:
+    spec: FacetSpec
+    options: list = field(default_factory=list)
+
+    @property
+    def param(self):
+        return self.spec.param
+
+    @property
+    def label(self):
+        return self.spec.label
+
+
+@dataclass
+class Chip:
+    facet_label: str
+    label: str
+    url: str  # the listing without this value
+
+
+class State:
+    """The filter state as URL parameters, to build the address of every option and chip."""
+
+    def __init__(self, filterset):
+        data = filterset.form.cleaned_data
+        self.params = {}
+        for spec in SPECS:
+            values = [param_value(spec, v) for v in data.get(spec.param) or []]
+            if values:
+                self.params[spec.param] = values
+        for name in ("q", "sort"):
+            if data.get(name):
+                self.params[name] = [str(data[name])]
+
+    def url(self, param, add=(), remove=(), replace=None):
+        params = {name: list(values) for name, values in self.params.items()}
+        values = replace if replace is not None else [v for v in params.get(param, []) if v not in remove] + list(add)
+        if values:
+            params[param] = values
+        else:
+            params.pop(param, None)
+        query = QueryDict(mutable=True)
+        for name, values in params.items():
+            query.setlist(name, values)
+        return "?" + query.urlencode() if query else "?"
+
+
+def param_value(spec, item):
+    return item.slug if spec.model is not None else str(item)
+
+
+def label_of(spec, value, names):
+    if spec.facet == Facet.ORG_KIND:
+        return str(Organization.Kind(KINDS[value]).label)
+    if spec.facet == Facet.YEAR:
+        return str(value)
+    return pick(names)
+
+
+def pick(names):
+    """The name in the reader's language, else in another."""
+    by_column = dict(zip(TRANSLATED_COLUMNS, names, strict=True))
+    current = current_column()
+    return by_column.get(current) or next((name for name in names if name), "")
+
+
+def object_label(spec, item):
+    if spec.model is None:
+        return label_of(spec, value_of(spec, item), ())
+    return pick([getattr(item, f"{spec.name_field}_{column}") or "" for column in TRANSLATED_COLUMNS])
+
+
+def panel(filterset):
+    return Panel(filterset)
+
+
+class Panel:
+    """The facet panel of a valid filter set. The total and the chips are read on every page; the options
+    (``groups``, ``trail``) only when the rendered panel is not in the cache (``fragment_key``)."""
+
+    def __init__(self, filterset):
+        self.data = filterset.form.cleaned_data
+        self.state = State(filterset)
+        key = cache_key(filterset)
+        self.fragment_key = f"{key}:{self.data.get('sort') or ''}"
+        self.rows = cache.get(key)
+        if self.rows is None:
+            self.rows = count_rows(filterset)
+            cache.set(key, self.rows, timeout=3600)
+        self.total = int(next(row[2] for row in self.rows if row[0] == TOTAL))  # SUM() is a Decimal on PostgreSQL
+        self.hidden = [("region", region.slug) for region in self.data.get("region") or []]
+
+    @cached_property
+    def chips(self):
+        chips = [Chip(str(_("Search")), self.data["q"], self.state.url("q", replace=[]))] if self.data.get("q") else []
+        for spec in SPECS:
+            for item in self.data.get(spec.param) or []:
+                url = self.state.url(spec.param, remove=[param_value(spec, item)])
+                chips.append(Chip(str(spec.label), object_label(spec, item), url))
+        return chips
+
+    @cached_property
+    def groups(self):
+        by_facet = {}
+        for facet, value, count, slug, *names in self.rows:
+            by_facet.setdefault(facet, []).append((value, count, slug, names))
+        return [self.group(spec, by_facet.get(spec.facet, [])) for spec in SPECS]
+
+    def group(self, spec, rows):
+        state = self.state
+        chosen = list(self.data.get(spec.param) or [])
+        chosen_values = {param_value(spec, item) for item in chosen}
+        group = FacetGroup(spec)
+        for value, count, slug, names in rows:
+            param = slug if spec.model is not None else (KINDS[value] if spec.facet == Facet.ORG_KIND else str(value))
+            selected = param in chosen_values
+            if spec.facet == Facet.REGION:
+                url = state.url(spec.param, replace=[param])
+            elif selected:
+                url = state.url(spec.param, remove=[param])
+            else:
+                url = state.url(spec.param, add=[param])
+            group.options.append(Option(label_of(spec, value, names), param, count, selected, url))
+        # A chosen value the counts left out (cut by the limit, or now without cases) stays ticked.
+        listed = {option.value for option in group.options}
+        for item in chosen:
+            param = param_value(spec, item)
+            if param not in listed and spec.facet != Facet.REGION:
+                url = state.url(spec.param, remove=[param])
+                group.options.append(Option(object_label(spec, item), param, None, True, url))
+        if spec.facet == Facet.REGION:
+            group.options.sort(key=lambda option: option.label)
+        elif spec.facet == Facet.YEAR:
+            group.options.sort(key=lambda option: option.value, reverse=True)
+        else:
+            group.options.sort(key=lambda option: (-(option.count or 0), option.label))
+        return group
+
+    @cached_property
+    def trail(self):
+        """[(label, url)] from "All places" down to the one selected region."""
+        if len(self.data.get("region") or []) != 1:
+            return []
+        trail = [(str(_("All places")), self.state.url("region", replace=[]))]
+        for _facet, _length, _count, slug, *names in sorted(row for row in self.rows if row[0] == TRAIL):
+            trail.append((pick(names), self.state.url("region", replace=[slug])))
+        return trail

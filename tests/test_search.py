@@ -1,0 +1,236 @@
+"""Full-text search (?q=): Chinese and English, ranked, highlighted, kept current, safe with bad input."""
+
+import html
+import re
+
+import pytest
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import translation
+
+from casebook.cases.models import Case, CaseFacet, SearchDocument
+from casebook.cases.search import query_groups, tokens
+from casebook.cases.signals import cases_changed
+
+from .factories import (
+    make_case,
+    make_commissioner,
+    make_figure,
+    make_organization,
+    make_region,
+    make_theme,
+)
+
+pytestmark = pytest.mark.django_db
+
+with translation.override("en"):
+    LIST_URL = reverse("cases:list")
+
+
+def found(client, q, **params):
+    response = client.get(LIST_URL, {"q": q, **params})
+    assert response.status_code == 200
+    titles = re.findall(r'<h3 class="card-title"><a href="[^"]+">([^<]+)</a>', response.content.decode())
+    return [html.unescape(title) for title in titles]
+
+
+def search(text):
+    return list(Case.objects.published().search(text).values_list("title_en", flat=True))
+
+
+# Tokens
+
+
+def test_chinese_is_indexed_as_bigrams_and_characters_and_words_are_lowercased():
+    assert tokens("宜君县的Apple茶") == ["宜君", "君县", "县的", "apple", "宜", "君", "县", "的", "茶"]
+
+
+def test_a_query_is_grouped_into_words_and_chinese_phrases():
+    assert query_groups("宜君县 Tea 茶 tea") == [["宜君", "君县"], ["tea"], ["茶"]]
+    assert query_groups("!!! ,,,") == []
+
+
+# Finding
+
+
+@pytest.mark.parametrize("q", ["宜君", "苹果", "宜君县", "茶"])
+def test_short_chinese_queries_find_the_cases_that_contain_them(client, q):
+    make_case(title="Yijun", title_zh_hans="宜君县的苹果和茶叶")
+    make_case(title="Other", title_zh_hans="普安县的红薯")
+    assert found(client, q) == ["Yijun"]
+
+
+def test_chinese_query_must_match_as_a_phrase_not_as_scattered_characters(client):
+    make_case(title="Scattered", summary_zh_hans="君临天下，宜居之地")
+    make_case(title="Together", summary_zh_hans="在宜君建设")
+    assert found(client, "宜君") == ["Together"]
+
+
+def test_every_word_must_match(client):
+    make_case(title="Apple tea")
+    make_case(title="Apple pie")
+    assert found(client, "tea apple") == ["Apple tea"]
+    assert sorted(found(client, "APPLE")) == ["Apple pie", "Apple tea"]
+
+
+@pytest.mark.parametrize(
+    "field", ["summary", "background", "approach", "results", "lessons", "summary_zh_hans", "lessons_zh_hans"]
+)
+def test_narrative_sections_in_either_language_are_searched(client, field):
+    make_case(title="Found", **{field: "A cold chain warehouse"})
+    make_case(title="Other")
+    assert found(client, "warehouse") == ["Found"]
+
+
+def test_names_of_places_above_the_case_organizations_commissioners_themes_and_captions_are_searched(client):
+    shaanxi = make_region(name="Shaanxi", name_zh_hans="陕西省")
+    yijun = make_region(parent=shaanxi, name="Yijun County")
+    alibaba = make_organization(name="Alibaba Group", name_zh_hans="阿里巴巴集团")
+    case = make_case(title="Found", regions=[yijun], organizations=[alibaba], themes=[make_theme(name="Logistics")])
+    case.commissioners.add(make_commissioner(name="Liu Yahui"))
+    make_figure(case, caption="Cainiao distribution centre")
+    make_case(title="Other")
+    for q in ["shaanxi", "陕西", "yijun", "alibaba", "阿里巴巴", "liu yahui", "logistics", "cainiao"]:
+        assert found(client, q) == ["Found"], q
+
+
+def test_drafts_and_scheduled_cases_are_never_found(client):
+    make_case(title="Visible tea")
+    make_case(title="Draft tea", status=Case.Status.DRAFT)
+    assert found(client, "tea") == ["Visible tea"]
+    assert search("tea") == ["Visible tea"]
+
+
+def test_results_are_ranked_by_relevance_unless_another_order_is_chosen(client):
+    make_case(title="Once", summary="Tea grows here among many other crops and also a great many other things.")
+    make_case(title="Often tea", summary="Tea, tea and tea.")
+    assert found(client, "tea") == ["Often tea", "Once"]
+    assert found(client, "tea", sort="oldest") == ["Once", "Often tea"]
+
+
+def test_search_combines_with_filters(client):
+    shaanxi = make_region(slug="shaanxi")
+    make_case(title="Tea in Shaanxi", regions=[shaanxi])
+    make_case(title="Tea elsewhere")
+    assert found(client, "tea", region="shaanxi") == ["Tea in Shaanxi"]
+
+
+def test_the_snippet_marks_the_match_and_escapes_the_text(client):
+    make_case(title="Tea", summary="<script>alert(1)</script> Sold the tea <b>online</b>.")
+    content = client.get(LIST_URL, {"q": "tea"}).content.decode()
+    assert "<script>alert" not in content and "<b>online" not in content
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; Sold the <mark>tea</mark> &lt;b&gt;online&lt;/b&gt;." in content
+
+
+def test_the_snippet_comes_from_the_section_that_matches(client):
+    make_case(title="Tea", summary="Nothing here.", results="Sales of 苹果 doubled.")
+    content = client.get(LIST_URL, {"q": "苹果"}).content.decode()
+    assert "Sales of <mark>苹果</mark> doubled." in content
+
+
+def test_a_search_runs_a_constant_number_of_queries(client, django_assert_max_num_queries):
+    for n in range(25):
+        make_case(title=f"Tea {n}", regions=[make_region()], organizations=[make_organization()])
+    with django_assert_max_num_queries(8):
+        assert len(found(client, "tea")) == 20
+
+
+# Kept current
+
+
+def test_the_index_follows_edits_and_deletes(client):
+    case = make_case(title="Old words")
+    case.title = "New words"
+    case.save()
+    assert found(client, "old") == []
+    assert found(client, "new") == ["New words"]
+    case.delete()
+    assert found(client, "new") == []
+    assert not SearchDocument.objects.exists()
+
+
+def test_the_index_follows_related_rows(client):
+    region = make_region(name="Guizhou")
+    organization = make_organization(name="Cainiao")
+    case = make_case(title="Found")
+    case.regions.add(region)
+    assert found(client, "guizhou") == ["Found"]
+    case.regions.remove(region)
+    assert found(client, "guizhou") == []
+    case.regions.add(region)
+    assert found(client, "guizhou") == ["Found"]
+    region.name = "Puan"
+    region.save()
+    assert found(client, "puan") == ["Found"]
+    case.participations.create(organization=organization)
+    organization.name = "Alibaba"
+    organization.save()
+    assert found(client, "alibaba") == ["Found"] and found(client, "cainiao") == []
+    figure = make_figure(case, caption="Warehouse")
+    assert found(client, "warehouse") == ["Found"]
+    figure.delete()
+    assert found(client, "warehouse") == []
+
+
+def test_deleting_a_place_or_theme_takes_it_out_of_the_index(client):
+    region, theme = make_region(name="Guizhou"), make_theme(name="Logistics")
+    make_case(title="Found", regions=[region], themes=[theme])
+    region.delete()
+    theme.delete()
+    assert found(client, "guizhou") == [] and found(client, "logistics") == []
+    assert not CaseFacet.objects.filter(facet__in=[CaseFacet.Facet.REGION, CaseFacet.Facet.THEME]).exists()
+
+
+def test_bulk_writers_announce_their_cases_and_the_index_follows(client):
+    case = make_case(title="Before")
+    Case.objects.filter(pk=case.pk).update(title_en="After")  # no save(), no signal of its own
+    assert found(client, "after") == []
+    cases_changed.send(sender=Case, case_ids=[case.pk])
+    assert found(client, "after") == ["After"]
+
+
+def test_rebuild_search_index_restores_a_lost_index(client):
+    make_case(title="Tea")
+    SearchDocument.objects.all().delete()
+    assert found(client, "tea") == []
+    call_command("rebuild_search_index", verbosity=0)
+    assert found(client, "tea") == ["Tea"]
+
+
+# Bad input: never a 500
+
+
+@pytest.mark.parametrize(
+    "query", ["q=%FF", "q=%C3%28", "q=%E5%AE", "q=%00", "q=tea%00", "q=%27%22%3B--", "q=*", "q=AND"]
+)
+def test_broken_and_hostile_queries_are_never_a_500(client, query):
+    make_case(title="Tea")
+    response = client.get(f"{LIST_URL}?{query}")
+    assert response.status_code in (200, 400)
+    if "%00" in query:
+        assert response.status_code == 400
+        assert "Search: Null characters are not allowed." in response.content.decode()
+
+
+def test_punctuation_only_finds_nothing_rather_than_everything(client):
+    make_case(title="Tea")
+    assert found(client, '"()*:^') == []
+
+
+def test_a_very_long_query_is_a_400_that_says_the_limit(client):
+    make_case(title="Tea")
+    response = client.get(LIST_URL, {"q": "茶" * 10_000})
+    assert response.status_code == 400
+    assert "Search: Use at most 200 characters (this search has 10000)." in response.content.decode()
+
+
+def test_unknown_parameters_are_ignored(client):
+    make_case(title="Tea")
+    assert found(client, "tea", utm_source="x", foo="\x00") == ["Tea"]
+
+
+def test_a_huge_page_number_is_a_404_that_leads_back_to_page_one(client):
+    make_case(title="Tea")
+    response = client.get(LIST_URL, {"q": "tea", "page": "9" * 40})
+    assert response.status_code == 404
+    assert f'href="{LIST_URL}?q=tea">Go to the first page of this list</a>' in response.content.decode()
