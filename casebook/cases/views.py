@@ -6,8 +6,12 @@ from django_filters.views import FilterView
 
 from casebook.regions.models import Region
 
+from .counts import provinces_with_case_counts, types_with_case_counts
 from .filters import CaseFilter
-from .models import AssistanceType, Case, CaseRedirect, Collection
+from .models import Case, CaseRedirect, Collection
+from .related import related_cases
+from .stats import outcome_chart
+from .structured_data import case_json_ld, first_image_url, open_graph
 
 # Querysets are built in methods, never as class attributes: published() compares with the time
 # of the request, and a class attribute would freeze it at import, hiding cases scheduled later.
@@ -25,7 +29,8 @@ def home(request):
             "latest": published.for_listing()[:6],
             "case_count": published.count(),
             "collections": collections,
-            "assistance_types": AssistanceType.objects.all(),
+            "assistance_types": types_with_case_counts(published),
+            "provinces": [province for province in provinces_with_case_counts(published) if province.case_count],
         },
     )
 
@@ -81,7 +86,18 @@ class CaseDetailView(DetailView):
         return response
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(region_trails=region_trails(self.object.regions.all()), **kwargs)
+        case = self.object
+        context = super().get_context_data(
+            region_trails=region_trails(case.regions.all()),
+            related_cases=related_cases(case),
+            outcome_chart=outcome_chart(case.outcomes.all()),
+            **kwargs,
+        )
+        if case.is_public:  # a staff preview tells no machine about the case
+            image_url = first_image_url(case, self.request)
+            context["open_graph"] = open_graph(case, self.request, image_url)
+            context["json_ld"] = case_json_ld(case, self.request, image_url)
+        return context
 
 
 def region_trails(regions):

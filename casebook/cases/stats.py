@@ -1,0 +1,222 @@
+"""Figures for the statistics page (/outcomes/) and the case page's before → after chart."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Avg, Count, F, Q, Sum
+from django.utils.translation import gettext as _
+
+from . import charts
+from .models import Case, Metric, Outcome
+
+HAS_BASELINE = Q(baseline_value__isnull=False)
+APPROXIMATE = ~Q(qualifier="") | (HAS_BASELINE & ~Q(baseline_qualifier=""))
+
+
+@dataclass
+class MetricSummary:
+    """A metric's outcomes across published cases.
+
+    For quantities ``before`` and ``after`` are sums over the outcomes that have a baseline; for ranks,
+    where a sum means nothing, the average place. ``improved`` and ``worse`` follow the metric's good way
+    (a lower price, a better rank).
+    """
+
+    metric: Metric
+    cases: int
+    outcomes: int
+    with_baseline: int
+    total: Decimal  # every outcome's latest value (quantities only)
+    before: Decimal | None
+    after: Decimal | None
+    improved: int
+    worse: int
+    unchanged: int
+    approximate: int
+
+    @property
+    def is_rank(self):
+        return self.metric.kind == Metric.Kind.RANK
+
+    def display(self, value):
+        if value is None:
+            return ""
+        if self.is_rank:
+            value = Decimal(value).quantize(Decimal(1))
+        return self.metric.format_value(value)
+
+    @property
+    def total_display(self):
+        return self.display(self.total)
+
+    @property
+    def before_display(self):
+        return self.display(self.before)
+
+    @property
+    def after_display(self):
+        return self.display(self.after)
+
+    @property
+    def change(self):
+        """The change from ``before`` to ``after`` in the words of an outcome's change (“−64%”, “647 places up”)."""
+        if self.before is None:
+            return ""
+        return comparison(self.metric, self.before, self.after).change
+
+
+def comparison(metric, before, after):
+    """An unsaved outcome, to reuse Outcome's wording of a change."""
+    if metric.kind == Metric.Kind.RANK:
+        before, after = Decimal(before).quantize(Decimal(1)), Decimal(after).quantize(Decimal(1))
+    return Outcome(metric=metric, value=after, baseline_value=before)
+
+
+def metric_summaries(cases=None):
+    """One summary per metric that published cases report, in the metrics' order: two queries."""
+    cases = Case.objects.published() if cases is None else cases
+    rows = (
+        Outcome.objects.filter(case__in=cases)
+        .order_by()
+        .values("metric")
+        .annotate(
+            cases=Count("case", distinct=True),
+            outcomes=Count("pk"),
+            with_baseline=Count("pk", filter=HAS_BASELINE),
+            total=Sum("value"),
+            sum_before=Sum("baseline_value", filter=HAS_BASELINE),
+            sum_after=Sum("value", filter=HAS_BASELINE),
+            avg_before=Avg("baseline_value", filter=HAS_BASELINE),
+            avg_after=Avg("value", filter=HAS_BASELINE),
+            up=Count("pk", filter=HAS_BASELINE & Q(value__gt=F("baseline_value"))),
+            down=Count("pk", filter=HAS_BASELINE & Q(value__lt=F("baseline_value"))),
+            approximate=Count("pk", filter=APPROXIMATE),
+        )
+    )
+    by_metric = {row["metric"]: row for row in rows}
+    summaries = []
+    for metric in Metric.objects.filter(pk__in=by_metric):
+        row = by_metric[metric.pk]
+        rank = metric.kind == Metric.Kind.RANK
+        better_up = metric.higher_is_better and not rank
+        before, after = (row["avg_before"], row["avg_after"]) if rank else (row["sum_before"], row["sum_after"])
+        summaries.append(
+            MetricSummary(
+                metric=metric,
+                cases=row["cases"],
+                outcomes=row["outcomes"],
+                with_baseline=row["with_baseline"],
+                total=row["total"],
+                before=None if before is None else Decimal(before),
+                after=None if after is None else Decimal(after),
+                improved=row["up"] if better_up else row["down"],
+                worse=row["down"] if better_up else row["up"],
+                unchanged=row["with_baseline"] - row["up"] - row["down"],
+                approximate=row["approximate"],
+            )
+        )
+    return summaries
+
+
+# Charts
+
+
+def standing(value, worst):
+    """A rank drawn as a bar: 1st fills the bar, ``worst`` barely shows. Longer is better, as for a quantity
+    where more is better; the text beside it gives the rank itself."""
+    return worst - Decimal(value) + 1
+
+
+def before_after_rows(metric, before, after, before_label, after_label):
+    """Two bars on one scale: ranks as standing (longer is better), quantities from zero."""
+    before, after = Decimal(before), Decimal(after)
+    better_up = metric.higher_is_better and metric.kind != Metric.Kind.RANK
+    improved = None if before == after else (after > before) == better_up
+    if metric.kind == Metric.Kind.RANK:
+        worst = max(before, after)
+        before, after, largest = standing(before, worst), standing(after, worst), worst
+    else:
+        largest = max(before, after)
+    return [
+        charts.bar(before_label, before, largest, css="bar-before"),
+        charts.bar(after_label, after, largest, css=_verdict_css(improved)),
+    ]
+
+
+def _verdict_css(improved):
+    return {True: "bar-better", False: "bar-worse"}.get(improved, "bar-after")
+
+
+def outcome_chart(outcomes, chart_id="outcomes-chart"):
+    """The case page's chart: each outcome with a baseline as a pair of bars, before and after; None if none has one."""
+    rows = []
+    for outcome in outcomes:
+        if outcome.baseline_value is None:
+            continue
+        rows.append(charts.heading(outcome.indicator))
+        pair = before_after_rows(
+            outcome.metric,
+            outcome.baseline_value,
+            outcome.value,
+            f"{outcome.baseline_year}: {outcome.display_baseline}",
+            _("%(year)s: %(value)s (%(change)s)")
+            % {"year": outcome.year, "value": outcome.display_value, "change": outcome.change},
+        )
+        pair[1].css = _verdict_css(outcome.improved)
+        rows.extend(pair)
+    if not rows:
+        return None
+    description = "; ".join(
+        _("%(indicator)s: %(before)s in %(before_year)s, %(after)s in %(after_year)s, %(change)s")
+        % {
+            "indicator": outcome.indicator,
+            "before": outcome.display_baseline,
+            "before_year": outcome.baseline_year,
+            "after": outcome.display_value,
+            "after_year": outcome.year,
+            "change": outcome.change,
+        }
+        for outcome in outcomes
+        if outcome.baseline_value is not None
+    )
+    return charts.bar_chart(chart_id, _("Outcomes before and after"), description, rows)
+
+
+def count_chart(chart_id, title, items):
+    """Bars for ``items`` (name, count), largest first as given."""
+    items = list(items)
+    largest = max((count for _name, count in items), default=0)
+    rows = [charts.bar(f"{name}: {count:,}", count, largest) for name, count in items]
+    description = "; ".join(f"{name}: {count:,}" for name, count in items)
+    return charts.bar_chart(chart_id, title, description, rows)
+
+
+def metric_chart(summary):
+    """Before → after across cases, and how many outcomes improved, for one metric."""
+    metric = summary.metric
+    rows = []
+    words = {
+        "before": summary.before_display,
+        "after": summary.after_display,
+        "count": summary.with_baseline,
+        "improved": summary.improved,
+        "worse": summary.worse,
+        "unchanged": summary.unchanged,
+        "change": summary.change,
+    }
+    if summary.before is not None:
+        if summary.is_rank:
+            labels = (_("Average before: %(before)s") % words, _("Average after: %(after)s (%(change)s)") % words)
+        else:
+            labels = (_("Total before: %(before)s") % words, _("Total after: %(after)s (%(change)s)") % words)
+        rows.extend(before_after_rows(metric, summary.before, summary.after, *labels))
+        rows.append(
+            charts.split(
+                _("Improved: %(improved)s, worse: %(worse)s, unchanged: %(unchanged)s") % words,
+                [(summary.improved, "bar-better"), (summary.unchanged, "bar-before"), (summary.worse, "bar-worse")],
+            )
+        )
+    if not rows:
+        return None
+    description = "; ".join(row.lines and " ".join(row.lines) for row in rows)
+    return charts.bar_chart(f"metric-{metric.slug}", str(metric.name), description, rows)
