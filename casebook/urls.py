@@ -6,7 +6,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
-from casebook.cases.sitemaps import CaseSitemap, PageSitemap
+from casebook.cases.sitemaps import SITEMAPS
 
 # The admin follows the browser's language (LocaleMiddleware reads Accept-Language); public pages
 # take theirs from the address: /zh-hans/cases/, /en/cases/. An address without the prefix ("/",
@@ -17,7 +17,7 @@ urlpatterns = [
     path(
         "sitemap.xml",
         sitemap,
-        {"sitemaps": {"pages": PageSitemap, "cases": CaseSitemap}},
+        {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),
     *i18n_patterns(

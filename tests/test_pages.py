@@ -472,3 +472,35 @@ def test_staff_preview_tells_machines_nothing(admin_client):
     content = admin_client.get(case.get_absolute_url()).content.decode()
     assert "og:title" not in content
     assert "application/ld+json" not in content
+
+
+# Sitemap
+
+
+def test_sitemap_lists_entity_pages_with_published_cases(client, shaanxi):
+    alibaba = make_organization(slug="alibaba")
+    quiet = make_organization(slug="quiet")
+    liu = make_commissioner(slug="liu-yahui", organization=alibaba)
+    hidden_commissioner = make_commissioner(slug="hidden-person", organization=quiet)
+    batch = make_collection(slug="first-batch")
+    case = make_case(regions=[region("yijun")], organizations=[alibaba])
+    case.commissioners.add(liu)
+    for hidden in hidden_cases(regions=[region("yanan")], organizations=[quiet]):
+        hidden.commissioners.add(hidden_commissioner)
+    content = client.get("/sitemap.xml").content.decode()
+    for language in ("zh-hans", "en"):
+        for address in [
+            "regions/shaanxi/",
+            "regions/tongchuan/",
+            "regions/yijun/",
+            "organizations/alibaba/",
+            "commissioners/liu-yahui/",
+            f"collections/{batch.slug}/",
+            "regions/",
+            "organizations/",
+            "collections/",
+            "outcomes/",
+        ]:
+            assert f"<loc>http://testserver/{language}/{address}</loc>" in content, address
+    for address in ["regions/yanan/", "organizations/quiet/", "commissioners/hidden-person/"]:
+        assert address not in content
