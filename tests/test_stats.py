@@ -81,7 +81,7 @@ def test_quantity_metric_totals_and_change_across_cases(client, published_and_hi
     chart = svg(content, "metric-sales")
     # Before: 100 + 80 = 180; after: 300 + 50 = 350 (+94%); the case without a baseline is not compared.
     assert "Total before: RMB 180" in chart
-    assert "Total after: RMB 350 (+94%)" in chart
+    assert "Total after: RMB 350 (+94%, better)" in chart
     assert "Improved: 1, worse: 1, unchanged: 0" in chart
     assert bar_widths(chart, "bar-before") == [pytest.approx(51.43)]
     assert bar_widths(chart, "bar-better") == [100.0]
@@ -97,7 +97,7 @@ def test_rank_metric_averages_places_and_lower_is_better(client, published_and_h
     chart = svg(content, "metric-rank")
     # Average place before (660 + 20) / 2 = 340th; after (13 + 7) / 2 = 10th: both improved.
     assert "Average before: 340th" in chart
-    assert "Average after: 10th (330 places up)" in chart
+    assert "Average after: 10th (330 places up, better)" in chart
     assert "Improved: 2, worse: 0, unchanged: 0" in chart
     # Drawn as standing: the better (smaller) rank has the longer bar, in the colour of an improvement:
     # (340 − 10 + 1) / 340 of the width, against (340 − 340 + 1) / 340.
@@ -144,9 +144,9 @@ def test_case_page_chart_shows_each_outcome_before_and_after(client, published_a
     content = client.get(first.get_absolute_url()).content.decode()
     chart = svg(content, "outcomes-chart")
     assert "2019: RMB 100" in chart
-    assert "2021: RMB 300 (+200%)" in chart
+    assert "2021: RMB 300 (+200%, better)" in chart
     assert "2019: 660th" in chart
-    assert "2021: 13th (647 places up)" in chart
+    assert "2021: 13th (647 places up, better)" in chart
     assert bar_widths(chart, "bar-better") == [100.0, 98.18]  # 13th of 660: (660 − 13 + 1) / 660
     assert "Indicator" in description(chart)
     # The table stays: it is the chart's text alternative and has every figure.
@@ -156,7 +156,7 @@ def test_case_page_chart_shows_each_outcome_before_and_after(client, published_a
 def test_case_page_chart_marks_a_worse_outcome(client, published_and_hidden):
     second = published_and_hidden[1]
     chart = svg(client.get(second.get_absolute_url()).content.decode(), "outcomes-chart")
-    assert "2021: RMB 50 (−38%)" in chart
+    assert "2021: RMB 50 (−38%, worse)" in chart
     assert bar_widths(chart, "bar-worse") == [62.5]
 
 

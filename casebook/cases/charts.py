@@ -113,6 +113,8 @@ def layout(chart):
     """Places every row below the one before it and sets the chart's height."""
     y = 0
     for row in chart.rows:
+        if row.heading and y:
+            y += HEADING_GAP  # a heading starts a new group: set it apart from the bars above
         row.text_y = y + LINE_HEIGHT - 5  # the text's baseline
         y += LINE_HEIGHT * len(row.lines)
         if row.heading:

@@ -123,49 +123,61 @@ def metric_summaries(cases=None):
 
 def standing(value, worst):
     """A rank drawn as a bar: 1st fills the bar, ``worst`` barely shows. Longer is better, as for a quantity
-    where more is better; the text beside it gives the rank itself."""
+    where more is better; the label gives the rank itself."""
     return worst - Decimal(value) + 1
 
 
-def before_after_rows(metric, before, after, before_label, after_label):
-    """Two bars on one scale: ranks as standing (longer is better), quantities from zero."""
+def improvement(metric, before, after):
+    """True when ``before`` → ``after`` went the metric's good way (a rank or a price down…); None if unchanged."""
     before, after = Decimal(before), Decimal(after)
+    if before == after:
+        return None
     better_up = metric.higher_is_better and metric.kind != Metric.Kind.RANK
-    improved = None if before == after else (after > before) == better_up
+    return (after > before) == better_up
+
+
+def after_label(text, change, improved):
+    """“2021: RMB 5.8 (−64%, better)”: the verdict in words too, not only in the bar's colour."""
+    if not change:
+        return text
+    if improved is None:
+        return _("%(text)s (%(change)s)") % {"text": text, "change": change}
+    verdict = _("better") if improved else _("worse")
+    return _("%(text)s (%(change)s, %(verdict)s)") % {"text": text, "change": change, "verdict": verdict}
+
+
+def before_after_rows(metric, before, after, before_text, after_text, improved):
+    """Two bars on one scale, quantities from zero, ranks as standing (longer is better); the after bar in the
+    colour of its verdict."""
+    before, after = Decimal(before), Decimal(after)
     if metric.kind == Metric.Kind.RANK:
         worst = max(before, after)
         before, after, largest = standing(before, worst), standing(after, worst), worst
     else:
         largest = max(before, after)
-    return [
-        charts.bar(before_label, before, largest, css="bar-before"),
-        charts.bar(after_label, after, largest, css=_verdict_css(improved)),
-    ]
-
-
-def _verdict_css(improved):
-    return {True: "bar-better", False: "bar-worse"}.get(improved, "bar-after")
+    css = {True: "bar-better", False: "bar-worse"}.get(improved, "bar-after")
+    return [charts.bar(before_text, before, largest, css="bar-before"), charts.bar(after_text, after, largest, css=css)]
 
 
 def outcome_chart(outcomes, chart_id="outcomes-chart"):
     """The case page's chart: each outcome with a baseline as a pair of bars, before and after; None if none has one."""
-    rows = []
-    for outcome in outcomes:
-        if outcome.baseline_value is None:
-            continue
-        rows.append(charts.heading(outcome.indicator))
-        pair = before_after_rows(
-            outcome.metric,
-            outcome.baseline_value,
-            outcome.value,
-            f"{outcome.baseline_year}: {outcome.display_baseline}",
-            _("%(year)s: %(value)s (%(change)s)")
-            % {"year": outcome.year, "value": outcome.display_value, "change": outcome.change},
-        )
-        pair[1].css = _verdict_css(outcome.improved)
-        rows.extend(pair)
-    if not rows:
+    compared = [outcome for outcome in outcomes if outcome.baseline_value is not None]
+    if not compared:
         return None
+    rows = []
+    for outcome in compared:
+        after = _("%(year)s: %(value)s") % {"year": outcome.year, "value": outcome.display_value}
+        rows.append(charts.heading(outcome.indicator))
+        rows.extend(
+            before_after_rows(
+                outcome.metric,
+                outcome.baseline_value,
+                outcome.value,
+                f"{outcome.baseline_year}: {outcome.display_baseline}",
+                after_label(after, outcome.change, outcome.improved),
+                outcome.improved,  # as the table says it
+            )
+        )
     description = "; ".join(
         _("%(indicator)s: %(before)s in %(before_year)s, %(after)s in %(after_year)s, %(change)s")
         % {
@@ -176,14 +188,13 @@ def outcome_chart(outcomes, chart_id="outcomes-chart"):
             "after_year": outcome.year,
             "change": outcome.change,
         }
-        for outcome in outcomes
-        if outcome.baseline_value is not None
+        for outcome in compared
     )
     return charts.bar_chart(chart_id, _("Outcomes before and after"), description, rows)
 
 
 def count_chart(chart_id, title, items):
-    """Bars for ``items`` (name, count), largest first as given."""
+    """Bars for ``items`` (name, count), in the order given."""
     items = list(items)
     largest = max((count for _name, count in items), default=0)
     rows = [charts.bar(f"{name}: {count:,}", count, largest) for name, count in items]
@@ -192,31 +203,29 @@ def count_chart(chart_id, title, items):
 
 
 def metric_chart(summary):
-    """Before → after across cases, and how many outcomes improved, for one metric."""
-    metric = summary.metric
-    rows = []
+    """Before → after across cases, and how many outcomes improved, for one metric; None without baselines."""
+    if summary.before is None:
+        return None
     words = {
         "before": summary.before_display,
         "after": summary.after_display,
-        "count": summary.with_baseline,
         "improved": summary.improved,
         "worse": summary.worse,
         "unchanged": summary.unchanged,
-        "change": summary.change,
     }
-    if summary.before is not None:
-        if summary.is_rank:
-            labels = (_("Average before: %(before)s") % words, _("Average after: %(after)s (%(change)s)") % words)
-        else:
-            labels = (_("Total before: %(before)s") % words, _("Total after: %(after)s (%(change)s)") % words)
-        rows.extend(before_after_rows(metric, summary.before, summary.after, *labels))
-        rows.append(
-            charts.split(
-                _("Improved: %(improved)s, worse: %(worse)s, unchanged: %(unchanged)s") % words,
-                [(summary.improved, "bar-better"), (summary.unchanged, "bar-before"), (summary.worse, "bar-worse")],
-            )
+    if summary.is_rank:
+        before, after = _("Average before: %(before)s") % words, _("Average after: %(after)s") % words
+    else:
+        before, after = _("Total before: %(before)s") % words, _("Total after: %(after)s") % words
+    improved = improvement(summary.metric, summary.before, summary.after)
+    rows = before_after_rows(
+        summary.metric, summary.before, summary.after, before, after_label(after, summary.change, improved), improved
+    )
+    rows.append(
+        charts.split(
+            _("Improved: %(improved)s, worse: %(worse)s, unchanged: %(unchanged)s") % words,
+            [(summary.improved, "bar-better"), (summary.unchanged, "bar-before"), (summary.worse, "bar-worse")],
         )
-    if not rows:
-        return None
-    description = "; ".join(row.lines and " ".join(row.lines) for row in rows)
-    return charts.bar_chart(f"metric-{metric.slug}", str(metric.name), description, rows)
+    )
+    description = "; ".join(" ".join(row.lines) for row in rows)
+    return charts.bar_chart(f"metric-{summary.metric.slug}", str(summary.metric.name), description, rows)
