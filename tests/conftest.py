@@ -11,6 +11,16 @@ def media_root(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Every test starts with an empty cache: figures cached by one test never answer for another's data."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def english():
     """Tests read in English unless they say otherwise: reverse() gives /en/… addresses, and data created
     with plain field names (title="…") fills the English columns."""

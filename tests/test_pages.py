@@ -504,3 +504,32 @@ def test_sitemap_lists_entity_pages_with_published_cases(client, shaanxi):
             assert f"<loc>http://testserver/{language}/{address}</loc>" in content, address
     for address in ["regions/yanan/", "organizations/quiet/", "commissioners/hidden-person/"]:
         assert address not in content
+
+
+# Cached counts
+
+
+def test_counts_come_from_the_cache_until_a_case_changes(client, shaanxi, django_assert_max_num_queries):
+    case = make_case(regions=[region("yijun")])
+    home = url("cases:home")
+    client.get(home)
+    with django_assert_max_num_queries(7):  # the latest cases and their parts, collections, types, provinces
+        client.get(home)
+    case.regions.add(make_region(name="Gansu", slug="gansu"))
+    assert f'<a href="{LIST_URL}?region=gansu">Gansu</a>' in client.get(home).content.decode()
+    case.status = Case.Status.WITHDRAWN
+    case.save()
+    content = client.get(home).content.decode()
+    assert "?region=shaanxi" not in content and "?region=gansu" not in content
+
+
+def test_bulk_writers_make_the_counts_forget(client, shaanxi):
+    from casebook.cases.signals import cases_changed
+
+    case = make_case(regions=[shaanxi])
+    assert "1 published case in Shaanxi" in text(client.get(url("cases:region", slug="shaanxi")))
+    Case.objects.filter(pk=case.pk).update(status=Case.Status.DRAFT)  # no post_save: a bulk writer
+    cases_changed.send(sender=Case, case_ids=[case.pk])
+    assert '<a href="/en/regions/shaanxi/">Shaanxi</a> <span class="count">0 cases</span>' in (
+        client.get(url("cases:region_index")).content.decode()
+    )

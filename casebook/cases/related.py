@@ -1,5 +1,7 @@
 from django.db.models import Q
 
+from casebook.regions.models import Region
+
 from .models import Case
 
 RELATED_CASES = 4
@@ -13,10 +15,12 @@ def related_cases(case):
     others = Case.objects.published().exclude(pk=case.pk).select_related("assistance_type")
     near = Q()
     for region in case.regions.all():
-        near |= Q(region__path__startswith=region.path)
+        near |= Q(path__startswith=region.path)
     found = []
     if near:
-        in_places = Case.regions.through.objects.filter(near).values("case")
+        # Places first (a small table), then their links by the region index: a prefix match on the
+        # joined path would scan every link.
+        in_places = Case.regions.through.objects.filter(region__in=Region.objects.filter(near)).values("case")
         found = list(others.filter(pk__in=in_places)[:RELATED_CASES])
     if len(found) < RELATED_CASES:
         same_type = others.of_type(case.assistance_type_id).exclude(pk__in=[other.pk for other in found])

@@ -3,14 +3,11 @@
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Avg, Count, F, Q, Sum
 from django.utils.translation import gettext as _
 
 from . import charts
-from .models import Case, Metric, Outcome
-
-HAS_BASELINE = Q(baseline_value__isnull=False)
-APPROXIMATE = ~Q(qualifier="") | (HAS_BASELINE & ~Q(baseline_qualifier=""))
+from .counts import metric_totals
+from .models import Metric, Outcome
 
 
 @dataclass
@@ -72,28 +69,9 @@ def comparison(metric, before, after):
     return Outcome(metric=metric, value=after, baseline_value=before)
 
 
-def metric_summaries(cases=None):
-    """One summary per metric that published cases report, in the metrics' order: two queries."""
-    cases = Case.objects.published() if cases is None else cases
-    rows = (
-        Outcome.objects.filter(case__in=cases)
-        .order_by()
-        .values("metric")
-        .annotate(
-            cases=Count("case", distinct=True),
-            outcomes=Count("pk"),
-            with_baseline=Count("pk", filter=HAS_BASELINE),
-            total=Sum("value"),
-            sum_before=Sum("baseline_value", filter=HAS_BASELINE),
-            sum_after=Sum("value", filter=HAS_BASELINE),
-            avg_before=Avg("baseline_value", filter=HAS_BASELINE),
-            avg_after=Avg("value", filter=HAS_BASELINE),
-            up=Count("pk", filter=HAS_BASELINE & Q(value__gt=F("baseline_value"))),
-            down=Count("pk", filter=HAS_BASELINE & Q(value__lt=F("baseline_value"))),
-            approximate=Count("pk", filter=APPROXIMATE),
-        )
-    )
-    by_metric = {row["metric"]: row for row in rows}
+def metric_summaries():
+    """One summary per metric that published cases report, in the metrics' order."""
+    by_metric = metric_totals()
     summaries = []
     for metric in Metric.objects.filter(pk__in=by_metric):
         row = by_metric[metric.pk]

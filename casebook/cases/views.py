@@ -6,7 +6,7 @@ from django_filters.views import FilterView
 
 from casebook.regions.models import Region
 
-from .counts import provinces_with_case_counts, types_with_case_counts
+from .counts import provinces_with_case_counts, published_case_count, types_with_case_counts
 from .filters import CaseFilter
 from .models import Case, CaseRedirect, Collection
 from .related import related_cases
@@ -27,10 +27,10 @@ def home(request):
         "home.html",
         {
             "latest": published.for_listing()[:6],
-            "case_count": published.count(),
+            "case_count": published_case_count(),
             "collections": collections,
-            "assistance_types": types_with_case_counts(published),
-            "provinces": [province for province in provinces_with_case_counts(published) if province.case_count],
+            "assistance_types": types_with_case_counts(),
+            "provinces": [province for province in provinces_with_case_counts() if province.case_count],
         },
     )
 

@@ -1,7 +1,7 @@
 """A page for every region, organization, commissioner and collection, listing its published cases."""
 
 from django.db import models
-from django.db.models import Count, F, Prefetch, Q, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Value, When
 from django.shortcuts import get_object_or_404, render
 from django.views.generic import ListView
 
@@ -17,6 +17,15 @@ ROLE_ORDER = models.Case(
     *(When(role=role, then=Value(position)) for position, role in enumerate(Participation.Role.values)),
     default=Value(len(Participation.Role.values)),
 )
+
+
+def of_published_cases(links):
+    """``links`` (participations, collection entries) whose case is published.
+
+    A correlated EXISTS rather than ``case__in=published``: the links of one organization or collection
+    are few, while the IN list would gather every published case first.
+    """
+    return links.filter(Exists(Case.objects.published().filter(pk=OuterRef("case"))))
 
 
 def card_prefetches(prefix=""):
@@ -77,7 +86,7 @@ class OrganizationDetailView(EntityCasesView):
         return Organization.objects.select_related("parent")
 
     def participations(self):
-        return Participation.objects.filter(organization=self.entity, case__in=Case.objects.published())
+        return of_published_cases(Participation.objects.filter(organization=self.entity))
 
     def get_queryset(self):
         return (
@@ -92,7 +101,7 @@ class OrganizationDetailView(EntityCasesView):
         roles = dict(self.participations().order_by().values_list("role").annotate(n=Count("case", distinct=True)))
         return super().get_context_data(
             role_counts=[(role, label, roles[role]) for role, label in Participation.Role.choices if roles.get(role)],
-            case_count=Case.objects.published().involving(organization).count(),
+            case_count=self.participations().values("case").distinct().count(),
             units=organization.units.all(),
             commissioners=organization.commissioners.all(),
             collections=organization.collections_published.all(),
@@ -127,7 +136,7 @@ class CollectionDetailView(EntityCasesView):
 
     def get_queryset(self):
         return (
-            CollectionEntry.objects.filter(collection=self.entity, case__in=Case.objects.published())
+            of_published_cases(CollectionEntry.objects.filter(collection=self.entity))
             .select_related("case__assistance_type")
             .prefetch_related(*card_prefetches("case__"))
             .order_by(F("number").asc(nulls_last=True), "case__title", "case__pk")
