@@ -198,6 +198,8 @@ def test_outcomes_with_qualifiers_are_noted(client):
             "企业和社会组织帮扶企业和社会组织帮扶企业和社会组织帮扶：12",
             ["企业和社会组织帮扶企业和社会组织帮扶企", "业和社会组织帮扶：12"],
         ),
+        # Closing punctuation never starts a line: it goes with the character before it.
+        ("2021年：超过500,000公斤（×10,000，向好）", ["2021年：超过500,000公斤（×10,000，向", "好）"]),
     ],
 )
 def test_long_labels_wrap_to_fit_a_phone(text, lines):

@@ -61,21 +61,33 @@ def wrap(text, width=WRAP_AT):
     return lines or [""]
 
 
+# Never at the start of a line (Chinese line-breaking rules): closing brackets and punctuation.
+NO_LINE_START = set("）)」』》〉】，。、；：！？…%")
+
+
 def _words(text):
-    """Latin words with their leading space, and every wide (CJK) character on its own: both may break."""
-    word = ""
+    """Latin words with their leading space, and every wide (CJK) character on its own: both may break,
+    except before closing punctuation, which stays with what it closes."""
+    tokens, word = [], ""
     for char in text:
         if columns(char) == 2 or char == " ":
             if word:
-                yield word
+                tokens.append(word)
             word = char
             if columns(char) == 2:
-                yield word
+                tokens.append(word)
                 word = ""
         else:
             word += char
     if word:
-        yield word
+        tokens.append(word)
+    merged = []
+    for token in tokens:
+        if merged and token[0] in NO_LINE_START:
+            merged[-1] += token
+        else:
+            merged.append(token)
+    return merged
 
 
 def columns(text):

@@ -151,7 +151,7 @@ def outcome_chart(outcomes, chart_id="outcomes-chart"):
                 outcome.metric,
                 outcome.baseline_value,
                 outcome.value,
-                f"{outcome.baseline_year}: {outcome.display_baseline}",
+                _("%(year)s: %(value)s") % {"year": outcome.baseline_year, "value": outcome.display_baseline},
                 after_label(after, outcome.change, outcome.improved),
                 outcome.improved,  # as the table says it
             )
