@@ -533,3 +533,11 @@ def test_bulk_writers_make_the_counts_forget(client, shaanxi):
     assert '<a href="/en/regions/shaanxi/">Shaanxi</a> <span class="count">0 cases</span>' in (
         client.get(url("cases:region_index")).content.decode()
     )
+
+
+def test_organization_counts_follow_new_participations(client, alibaba):
+    make_case(organizations=[alibaba])
+    other = make_case()
+    assert "Alibaba Group Enterprise, 1 case" in text(client.get(url("cases:organization_index")))
+    Participation.objects.create(case=other, organization=alibaba, role=Participation.Role.PARTNER)
+    assert "Alibaba Group Enterprise, 2 cases" in text(client.get(url("cases:organization_index")))

@@ -1,4 +1,4 @@
-"""How many published cases each region subtree and each assistance type holds, and the outcome totals.
+"""How many published cases each region subtree, assistance type and organization holds; outcome totals.
 
 Counting every published case takes a pass over all of them (most of a second at 100,000 cases), so the
 figures are cached: for COUNTS_TIMEOUT seconds at most, and forgotten at once when a case, its places or
@@ -16,7 +16,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from casebook.regions.models import Region
 
-from .models import AssistanceType, Case, Outcome
+from .models import AssistanceType, Case, Outcome, Participation
 from .signals import cases_changed
 
 COUNTS_TIMEOUT = 60
@@ -44,7 +44,7 @@ def forget(**kwargs):
 
 def connect():
     """Called from CasesConfig.ready(): whatever changes what the counts count makes them forget."""
-    for model in (Case, Outcome, Region):
+    for model in (Case, Outcome, Participation, Region):
         post_save.connect(forget, sender=model, dispatch_uid=f"counts-forget-save-{model.__name__}")
         post_delete.connect(forget, sender=model, dispatch_uid=f"counts-forget-delete-{model.__name__}")
     m2m_changed.connect(forget, sender=Case.regions.through, dispatch_uid="counts-forget-regions")
@@ -110,6 +110,19 @@ def types_with_case_counts():
     for assistance_type in types:
         assistance_type.case_count = counts.get(assistance_type.pk, 0)
     return types
+
+
+def organization_case_counts():
+    """{organization id: number of published cases it took part in}: one GROUP BY, cached."""
+    return cached(
+        "organizations",
+        lambda: dict(
+            Participation.objects.filter(case__in=Case.objects.published())
+            .order_by()
+            .values_list("organization")
+            .annotate(n=Count("case", distinct=True))
+        ),
+    )
 
 
 def published_case_count():

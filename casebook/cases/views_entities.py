@@ -8,7 +8,7 @@ from django.views.generic import ListView
 from casebook.organizations.models import Commissioner, Organization, Posting
 from casebook.regions.models import Region
 
-from .counts import provinces_with_case_counts, with_case_counts
+from .counts import organization_case_counts, provinces_with_case_counts, with_case_counts
 from .models import Case, Collection, CollectionEntry, Figure, Participation
 
 # As on the listing, querysets are built per request: published() compares with the time of the request.
@@ -155,14 +155,15 @@ class OrganizationListView(ListView):
     paginate_by = 100
 
     def get_queryset(self):
-        in_public_case = Q(participations__case__in=Case.objects.published())
-        return (
-            Organization.objects.annotate(
-                case_count=Count("participations__case", distinct=True, filter=in_public_case)
-            )
-            .filter(case_count__gt=0)
-            .order_by("name", "pk")
-        )
+        in_public_case = of_published_cases(Participation.objects.filter(organization=OuterRef("pk")))
+        return Organization.objects.filter(Exists(in_public_case)).order_by("name", "pk")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        counts = organization_case_counts()
+        for organization in context["organizations"]:
+            organization.case_count = counts.get(organization.pk, 0)
+        return context
 
 
 def collection_index(request):
