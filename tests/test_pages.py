@@ -541,3 +541,16 @@ def test_organization_counts_follow_new_participations(client, alibaba):
     assert "Alibaba Group Enterprise, 1 case" in text(client.get(url("cases:organization_index")))
     Participation.objects.create(case=other, organization=alibaba, role=Participation.Role.PARTNER)
     assert "Alibaba Group Enterprise, 2 cases" in text(client.get(url("cases:organization_index")))
+
+
+def test_region_page_pages_through_its_cases_twenty_at_a_time(client, shaanxi):
+    for n in range(25):
+        make_case(title=f"Case {n:02d}", regions=[region("yijun"), region("tongchuan")])  # counted once each
+    hidden_cases(regions=[region("yijun")])
+    first = client.get(url("cases:region", slug="shaanxi"))
+    second = client.get(url("cases:region", slug="shaanxi"), {"page": 2})
+    assert len(titles(first)) == 20
+    assert len(titles(second)) == 5
+    assert "25 published cases in Shaanxi" in text(first)
+    assert "Page 2 of 2" in text(second)
+    assert client.get(url("cases:region", slug="shaanxi"), {"page": 3}).status_code == 404
