@@ -1,4 +1,4 @@
-"""How many published cases each region subtree, assistance type and organization holds; outcome totals.
+"""How many published cases each region, type, organization and collection holds; outcome totals.
 
 Counting every published case takes a pass over all of them (most of a second at 100,000 cases), so the
 figures are cached: for COUNTS_TIMEOUT seconds at most, and forgotten at once when a case, its places or
@@ -16,7 +16,7 @@ from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from casebook.regions.models import Region
 
-from .models import AssistanceType, Case, Outcome, Participation
+from .models import AssistanceType, Case, Collection, CollectionEntry, Outcome, Participation
 from .signals import cases_changed
 
 COUNTS_TIMEOUT = 60
@@ -44,7 +44,7 @@ def forget(**kwargs):
 
 def connect():
     """Called from CasesConfig.ready(): whatever changes what the counts count makes them forget."""
-    for model in (Case, Outcome, Participation, Region):
+    for model in (Case, CollectionEntry, Outcome, Participation, Region):
         post_save.connect(forget, sender=model, dispatch_uid=f"counts-forget-save-{model.__name__}")
         post_delete.connect(forget, sender=model, dispatch_uid=f"counts-forget-delete-{model.__name__}")
     m2m_changed.connect(forget, sender=Case.regions.through, dispatch_uid="counts-forget-regions")
@@ -123,6 +123,23 @@ def organization_case_counts():
             .annotate(n=Count("case", distinct=True))
         ),
     )
+
+
+def collections_with_case_counts():
+    """Every collection (newest first) with its publisher and ``published_cases``: its published cases."""
+    counts = cached(
+        "collections",
+        lambda: dict(
+            CollectionEntry.objects.filter(case__in=Case.objects.published())
+            .order_by()
+            .values_list("collection")
+            .annotate(n=Count("case"))
+        ),
+    )
+    collections = list(Collection.objects.select_related("publisher"))
+    for collection in collections:
+        collection.published_cases = counts.get(collection.pk, 0)
+    return collections
 
 
 def published_case_count():

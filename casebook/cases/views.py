@@ -1,4 +1,3 @@
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.views.generic import DetailView
@@ -6,9 +5,14 @@ from django_filters.views import FilterView
 
 from casebook.regions.models import Region
 
-from .counts import provinces_with_case_counts, published_case_count, types_with_case_counts
+from .counts import (
+    collections_with_case_counts,
+    provinces_with_case_counts,
+    published_case_count,
+    types_with_case_counts,
+)
 from .filters import CaseFilter
-from .models import Case, CaseRedirect, Collection
+from .models import Case, CaseRedirect
 from .related import related_cases
 from .stats import outcome_chart
 from .structured_data import case_json_ld, first_image_url, open_graph
@@ -19,16 +23,13 @@ from .structured_data import case_json_ld, first_image_url, open_graph
 
 def home(request):
     published = Case.objects.published()
-    collections = Collection.objects.select_related("publisher").annotate(
-        published_cases=Count("entries", filter=Q(entries__case__in=published))
-    )
     return render(
         request,
         "home.html",
         {
             "latest": published.for_listing()[:6],
             "case_count": published_case_count(),
-            "collections": collections,
+            "collections": collections_with_case_counts(),
             "assistance_types": types_with_case_counts(),
             "provinces": [province for province in provinces_with_case_counts() if province.case_count],
         },

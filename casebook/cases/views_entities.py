@@ -1,14 +1,19 @@
 """A page for every region, organization, commissioner and collection, listing its published cases."""
 
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Value, When
 from django.shortcuts import get_object_or_404, render
 from django.views.generic import ListView
 
 from casebook.organizations.models import Commissioner, Organization, Posting
 from casebook.regions.models import Region
 
-from .counts import organization_case_counts, provinces_with_case_counts, with_case_counts
+from .counts import (
+    collections_with_case_counts,
+    organization_case_counts,
+    provinces_with_case_counts,
+    with_case_counts,
+)
 from .models import Case, Collection, CollectionEntry, Figure, Participation
 
 # As on the listing, querysets are built per request: published() compares with the time of the request.
@@ -173,7 +178,4 @@ class OrganizationListView(ListView):
 
 
 def collection_index(request):
-    collections = Collection.objects.select_related("publisher").annotate(
-        published_cases=Count("entries", filter=Q(entries__case__in=Case.objects.published()))
-    )
-    return render(request, "cases/collection_list.html", {"collections": collections})
+    return render(request, "cases/collection_list.html", {"collections": collections_with_case_counts()})
