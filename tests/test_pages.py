@@ -554,3 +554,12 @@ def test_region_page_pages_through_its_cases_twenty_at_a_time(client, shaanxi):
     assert "25 published cases in Shaanxi" in text(first)
     assert "Page 2 of 2" in text(second)
     assert client.get(url("cases:region", slug="shaanxi"), {"page": 3}).status_code == 404
+
+
+def test_collection_counts_follow_new_entries(client):
+    batch = make_collection(title="First batch", slug="first-batch", case_count=36)
+    make_case(collections=[batch])
+    other = make_case()
+    assert "1 of 36 cases here" in text(client.get(url("cases:collection_index")))
+    CollectionEntry.objects.create(collection=batch, case=other, number=2)
+    assert "2 of 36 cases here" in text(client.get(url("cases:collection_index")))
