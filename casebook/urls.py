@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 
 from casebook.api.csv_export import cases_csv
-from casebook.cases.sitemaps import CaseSitemap, PageSitemap
+from casebook.cases.sitemaps import SITEMAPS
 from casebook.health import healthz
 
 # The admin follows the browser's language (LocaleMiddleware reads Accept-Language); public pages
@@ -25,7 +25,7 @@ urlpatterns = [
     path(
         "sitemap.xml",
         sitemap,
-        {"sitemaps": {"pages": PageSitemap, "cases": CaseSitemap}},
+        {"sitemaps": SITEMAPS},
         name="django.contrib.sitemaps.views.sitemap",
     ),
     *i18n_patterns(

@@ -12,7 +12,7 @@ def media_root(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Each test starts with an empty cache: facet counts cached by one test never answer another."""
+    """Each test starts with an empty cache: counts cached by one test never answer for another's data."""
     from django.core.cache import cache
 
     cache.clear()

@@ -122,7 +122,7 @@ def test_region_feed_includes_the_cases_below_the_region(client):
 
     assert "<title>Casebook: new cases in Shaanxi</title>" in content
     assert sorted(entry_titles(content)) == ["County case", "Province case"]
-    assert '<link href="http://testserver/en/cases/?region=shaanxi" rel="alternate"/>' in content
+    assert '<link href="http://testserver/en/regions/shaanxi/" rel="alternate"/>' in content
 
 
 def test_region_feed_title_in_chinese(client):

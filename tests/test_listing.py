@@ -90,7 +90,7 @@ def test_home_lists_collections_with_their_published_cases(client):
     make_case(collections=[batch])
     make_case(collections=[batch], status=Case.Status.DRAFT)
     content = client.get(reverse("cases:home")).content.decode()
-    assert f'href="{LIST_URL}?collection={batch.slug}">First batch</a>' in content
+    assert f'href="/en/collections/{batch.slug}/">First batch</a>' in content
     assert "1 of 36 cases here" in content
 
 
@@ -407,6 +407,6 @@ def test_home_runs_a_constant_number_of_queries(client, django_assert_max_num_qu
     for _ in range(cases):
         case = _case_with_everything(yijun, organization)
         Participation.objects.create(case=case, organization=batch.publisher)
-    with django_assert_max_num_queries(7):
+    with django_assert_max_num_queries(11):  # counts not yet cached; 7 once they are (test_pages)
         response = client.get(reverse("cases:home"))
     assert len(listed(response)) == min(cases, 6)

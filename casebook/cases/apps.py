@@ -6,4 +6,8 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self):
-        from . import indexing  # noqa: F401 (connects the receivers that keep the index current)
+        # Importing indexing connects the receivers that keep the search and facet index current;
+        # counts.connect() makes the cached case counts forget on every change.
+        from . import counts, indexing  # noqa: F401
+
+        counts.connect()

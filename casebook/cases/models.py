@@ -237,7 +237,7 @@ class Collection(models.Model):
         return self.short_title
 
     def get_absolute_url(self):
-        return reverse("cases:list") + f"?collection={self.slug}"
+        return reverse("cases:collection", kwargs={"slug": self.slug})
 
     def natural_key(self):
         return (self.slug,)

@@ -1,5 +1,4 @@
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models import Count, Q
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.views import View
@@ -8,9 +7,18 @@ from django.views.generic import DetailView
 from casebook.regions.models import Region
 
 from . import facets
+from .counts import (
+    collections_with_case_counts,
+    provinces_with_case_counts,
+    published_case_count,
+    types_with_case_counts,
+)
 from .filters import CaseFilter
-from .models import AssistanceType, Case, CaseRedirect, Collection
+from .models import Case, CaseRedirect
+from .related import related_cases
 from .search import highlighter, snippet
+from .stats import outcome_chart
+from .structured_data import case_json_ld, first_image_url, open_graph
 
 # Querysets are built in methods, never as class attributes: published() compares with the time
 # of the request, and a class attribute would freeze it at import, hiding cases scheduled later.
@@ -18,17 +26,15 @@ from .search import highlighter, snippet
 
 def home(request):
     published = Case.objects.published()
-    collections = Collection.objects.select_related("publisher").annotate(
-        published_cases=Count("entries", filter=Q(entries__case__in=published))
-    )
     return render(
         request,
         "home.html",
         {
             "latest": published.for_listing()[:6],
-            "case_count": published.count(),
-            "collections": collections,
-            "assistance_types": AssistanceType.objects.all(),
+            "case_count": published_case_count(),
+            "collections": collections_with_case_counts(),
+            "assistance_types": types_with_case_counts(),
+            "provinces": [province for province in provinces_with_case_counts() if province.case_count],
         },
     )
 
@@ -101,7 +107,18 @@ class CaseDetailView(DetailView):
         return response
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(region_trails=region_trails(self.object.regions.all()), **kwargs)
+        case = self.object
+        context = super().get_context_data(
+            region_trails=region_trails(case.regions.all()),
+            related_cases=related_cases(case),
+            outcome_chart=outcome_chart(case.outcomes.all()),
+            **kwargs,
+        )
+        if case.is_public:  # a staff preview tells no machine about the case
+            image_url = first_image_url(case, self.request)
+            context["open_graph"] = open_graph(case, self.request, image_url)
+            context["json_ld"] = case_json_ld(case, self.request, image_url)
+        return context
 
 
 def region_trails(regions):

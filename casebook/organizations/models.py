@@ -50,7 +50,7 @@ class Organization(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("cases:list") + f"?organization={self.slug}"
+        return reverse("cases:organization", kwargs={"slug": self.slug})
 
     def natural_key(self):
         return (self.slug,)
@@ -82,7 +82,7 @@ class Commissioner(models.Model):
         return self.name
 
     def get_absolute_url(self):
-        return reverse("cases:list") + f"?commissioner={self.slug}"
+        return reverse("cases:commissioner", kwargs={"slug": self.slug})
 
     def natural_key(self):
         return (self.slug,)

@@ -79,7 +79,7 @@ class Region(models.Model):
             self.move_descendants(old_path)
 
     def get_absolute_url(self):
-        return reverse("cases:list") + f"?region={self.slug}"
+        return reverse("cases:region", kwargs={"slug": self.slug})
 
     def natural_key(self):
         return (self.code,)
