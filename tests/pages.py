@@ -2,8 +2,8 @@
 test_accessibility.py) visit each of these in both languages, with the fixtures loaded
 (``load_fixtures``: the Alibaba case, Shaanxi › Tongchuan › Yijun, the NRRA first batch).
 
-Add a line here for every new kind of page (region, organization, commissioner, collection pages,
-/outcomes/, …); feeds and the sitemap are XML and are not checked here.
+Add a line here for every new kind of page; feeds, the sitemap, the API and CSV are not HTML and are
+not checked here.
 """
 
 from typing import NamedTuple
@@ -23,6 +23,15 @@ PAGES = [
     Page("listing, nothing found", "/{lang}/cases/?q=no-such-words-anywhere"),
     Page("listing, invalid filters", "/{lang}/cases/?region=nowhere&year=soon", 400),
     Page("case", "/{lang}/cases/alibaba-yijun-puan/"),
+    Page("places", "/{lang}/regions/"),
+    Page("place", "/{lang}/regions/shaanxi/"),
+    Page("county", "/{lang}/regions/yijun/"),
+    Page("organizations", "/{lang}/organizations/"),
+    Page("organization", "/{lang}/organizations/alibaba/"),
+    Page("commissioner", "/{lang}/commissioners/liu-yahui/"),
+    Page("collections", "/{lang}/collections/"),
+    Page("collection", "/{lang}/collections/nrra-first-batch-2022/"),
+    Page("outcomes", "/{lang}/outcomes/"),
     Page("about", "/{lang}/about/"),
     Page("404", "/{lang}/cases/no-such-case/", 404),
     # The error pages a visitor meets: a forged Host header, a server failure (tests/error_urls.py).

@@ -2,6 +2,8 @@
 (tests/pages.py), the keyboard reaches the search field and the cases with a visible focus, and a 360 px
 wide phone never scrolls sideways."""
 
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 
@@ -21,7 +23,7 @@ def seeded(transactional_db, settings):
 
 
 def test_no_serious_or_critical_axe_violations_on_any_kind_of_page(seeded, page, live_server):
-    axe = axe_script()
+    axe = Path(axe_script()).read_text()
     problems = []
     checked = 0
     for label, path, expected in each_page():
@@ -29,7 +31,8 @@ def test_no_serious_or_critical_axe_violations_on_any_kind_of_page(seeded, page,
             continue  # a forged Host header cannot be sent from a browser; the page is the 404's template
         response = page.goto(live_server.url + path)
         assert response.status == expected.status, f"{label}: {path} answered {response.status}"
-        page.add_script_tag(path=axe)
+        # Evaluated through the DevTools protocol: a <script> tag would be refused by the site's CSP.
+        page.evaluate(axe)
         violations = page.evaluate("async () => (await axe.run(document, {resultTypes: ['violations']})).violations")
         checked += 1
         for violation in violations:

@@ -108,7 +108,8 @@ def public_urls(slugs, client):
 
 def assert_no_leak(response, secrets, url):
     assert response.status_code < 500, (url, response.status_code)
-    content = response.content.decode(errors="replace")
+    body = b"".join(response.streaming_content) if response.streaming else response.content
+    content = body.decode(errors="replace")
     assert "leakmarker" not in content, url
     for case in secrets:
         assert case.get_absolute_url() not in content, url
