@@ -18,6 +18,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from django.core.management import call_command
 from django.db import connection
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -98,6 +99,8 @@ def get(url, timeout=15):
 def site(tmp_path):
     if connection.vendor != "postgresql":
         pytest.skip("needs PostgreSQL (DATABASE_URL=postgres://…): the production settings require it")
+    # Published cases to show: an empty site's listing can be answered from cached counts alone, without a query.
+    call_command("load_fixtures", verbosity=0)
     db = connection.settings_dict
     proxy = TcpProxy((db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432)))
     proxy.restore()
