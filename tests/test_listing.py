@@ -272,6 +272,14 @@ def test_twenty_cases_a_page_and_links_keep_the_filters(client, yijun):
     assert 'rel="next"' not in second.content.decode()
 
 
+def test_page_last_is_the_last_page(client, yijun):
+    for n in range(25):
+        make_case(title=f"Case {n:02}", regions=[yijun], published_at=timezone.now() - timedelta(minutes=n))
+    response = get_list(client, region="shaanxi", page="last")
+    assert response.status_code == 200
+    assert listed(response) == [f"Case {n:02}" for n in range(20, 25)]
+
+
 def test_long_lists_elide_far_pages(client, monkeypatch):
     monkeypatch.setattr(CaseListView, "paginate_by", 2)
     kind = make_type(slug="enterprise-social")

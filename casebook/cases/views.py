@@ -57,8 +57,11 @@ class CaseListView(View):
         panel = facets.panel(filterset)
         paginator = Paginator(filterset.qs.values_list("pk", flat=True), self.paginate_by)
         paginator.count = panel.total  # already counted with the facets
+        number = request.GET.get("page") or 1
+        if number == "last":  # as Django's ListView allows: the end of a list without counting it first
+            number = paginator.num_pages
         try:
-            page = paginator.page(request.GET.get("page") or 1)
+            page = paginator.page(number)
         except InvalidPage as error:
             raise Http404(error) from error  # the 404 page links to the first page
         ids = facets.page_ids(filterset, (page.number - 1) * self.paginate_by, self.paginate_by)
