@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from casebook.cases.maintenance import refresh_planner_statistics
 from casebook.cases.models import Case, Source
 from casebook.cases.synthetic import COMMON_WORDS, RARE_WORDS, SLUG_PREFIX, data_version_note
 from casebook.regions.models import Region
@@ -37,11 +38,9 @@ def seed(count, seed_value):
 
 
 def analyze():
-    """PostgreSQL plans from table statistics, which autovacuum gathers some time after a bulk load:
-    gather them now, so that every run measures a database in its settled state."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    """Every run measures a database in its settled state, with the statistics its planner needs
+    (a database seeded by an older generate_cases may lack them)."""
+    refresh_planner_statistics()
 
 
 def largest_province_and_type():

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.db import connection
 
 from casebook.cases.models import Case, CaseRedirect, Figure, Outcome, Participation
 from casebook.cases.signals import cases_changed
@@ -132,3 +133,15 @@ def test_refuses_to_add_to_existing_synthetic_cases_without_replace():
     with pytest.raises(CommandError, match="--draft-share: must be between 0 and 1"):
         generate(count=5, seed=2, draft_share=2, replace=True)
     assert Case.objects.filter(slug__startswith="synthetic-1-").count() == 5
+
+
+def test_the_planner_has_statistics_after_a_bulk_load():
+    # Without them SQLite drives a rare-word search through the newest-cases index, row by row.
+    generate("--count", "5")
+    with connection.cursor() as cursor:
+        if connection.vendor == "sqlite":
+            cursor.execute("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'cases_case'")
+            assert cursor.fetchone()[0] > 0
+        else:
+            cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'cases_case'")
+            assert cursor.fetchone()[0] >= 5  # -1 until the table has been analyzed

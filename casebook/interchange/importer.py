@@ -27,6 +27,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from casebook.cases.maintenance import refresh_planner_statistics
 from casebook.cases.models import Case, CollectionEntry, Figure, Outcome, Participation
 from casebook.cases.signals import cases_changed
 from casebook.organizations.models import Posting
@@ -638,6 +639,7 @@ class Importer:
             elif self.report.case_ids:
                 case_ids = list(self.report.case_ids)
                 transaction.on_commit(lambda: cases_changed.send(sender=Importer, case_ids=case_ids))
+                transaction.on_commit(refresh_planner_statistics)
 
     def refresh_ids(self, key):
         kind = self.kinds[key]

@@ -2,6 +2,7 @@ import time
 
 from django.core.management.base import BaseCommand, CommandError
 
+from casebook.cases.maintenance import refresh_planner_statistics
 from casebook.cases.synthetic import generate
 
 
@@ -30,6 +31,7 @@ class Command(BaseCommand):
             ids = generate(count, seed, draft_share=draft_share, replace=replace, log=log)
         except ValueError as error:
             raise CommandError(str(error)) from None
+        refresh_planner_statistics()
         if verbosity:
             self.stdout.write(
                 f"Created {len(ids)} synthetic cases (seed {seed}) in {time.perf_counter() - started:.1f} s."

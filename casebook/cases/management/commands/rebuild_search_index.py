@@ -3,6 +3,7 @@ import time
 from django.core.management.base import BaseCommand
 
 from casebook.cases.indexing import BATCH, recount_totals, reindex
+from casebook.cases.maintenance import refresh_planner_statistics
 from casebook.cases.models import Case
 
 
@@ -22,5 +23,6 @@ class Command(BaseCommand):
         ids = case_ids or list(Case.objects.values_list("pk", flat=True))
         count = reindex(ids, batch_size=max(1, batch_size))
         recount_totals()
+        refresh_planner_statistics()
         if verbosity:
             self.stdout.write(f"Indexed {count} case(s) in {time.monotonic() - started:.1f} s.")
