@@ -17,48 +17,68 @@ import urllib.parse
 import urllib.request
 from collections import defaultdict
 
+SEARCH_WORDS = ("cooperative", "quinoa", "合作社", "藜麦")  # common and rare words in generate_cases' data
+
+
+def fetch(base, path):
+    with urllib.request.urlopen(base + path, timeout=30) as response:  # noqa: S310 (loopback only)
+        return response.read().decode()
+
 
 def discover(base):
-    """What to ask for, from the site itself: case slugs from the listing, filter values from its form."""
-    with urllib.request.urlopen(f"{base}/en/cases/", timeout=30) as response:  # noqa: S310 (loopback)
-        listing = response.read().decode()
-    slugs = sorted(set(re.findall(r'href="/en/cases/([a-z0-9-]+)/"', listing)))
-    options = defaultdict(list)
-    for name, body in re.findall(r'<select[^>]*name="(\w+)"[^>]*>(.*?)</select>', listing, re.S):
-        options[name] = [value for value in re.findall(r'<option value="([^"]+)"', body) if value]
-    pages = max([1, *(int(n) for n in re.findall(r"[?&]page=(\d+)", listing))])
-    options["page"] = [str(n) for n in range(1, min(pages, 50) + 1)]
-    words = [word for word in re.findall(r"\b[A-Za-z]{5,}\b", listing) if word.islower()][:50] or ["county"]
-    api = None
-    for candidate in ("/api/cases/", "/api/v1/cases/"):
+    """What to ask for, from the site itself: province slugs from the API (or the listing's facet links),
+    assistance types from the listing's facet checkboxes, case slugs from listing pages spread over the whole
+    list (the first pages and some deep ones), plus generate_cases' two benchmark cases."""
+    listing = fetch(base, "/en/cases/")
+    pages = max([1, *(int(n) for n in re.findall(r"[?&](?:amp;)?page=(\d+)", listing))])
+    types = sorted(set(re.findall(r'name="type" value="([a-z0-9-]+)"', listing)))
+    try:
+        regions = sorted(set(re.findall(r'"slug": ?"([a-z0-9-]+)"', fetch(base, "/api/regions/?level=province"))))
+    except OSError:
+        regions = []
+    regions = regions or sorted(set(re.findall(r"[?&](?:amp;)?region=([a-z0-9-]+)", listing)))
+    slugs = set()
+    for page in sorted({1, 2, 3, *random.sample(range(1, pages + 1), min(pages, 7))}):
+        html = listing if page == 1 else fetch(base, f"/en/cases/?page={page}")
+        slugs.update(re.findall(r'href="/en/cases/([a-z0-9-]+)/"', html))
+    for slug in ("synthetic-1-000002", "synthetic-1-000003"):  # generate_cases' case-page benchmark cases
         try:
-            with urllib.request.urlopen(base + candidate, timeout=30) as response:  # noqa: S310
-                if response.status == 200:
-                    api = candidate
-                    break
+            fetch(base, f"/en/cases/{slug}/")
+            slugs.add(slug)
         except OSError:
-            continue
-    return slugs, options, words, api
+            pass
+    api = None
+    try:
+        fetch(base, "/api/cases/")
+        api = "/api/cases/"
+    except OSError:
+        pass
+    # Listing pages: mostly the first ten, as visitors page; now and then a deep one (an index, not a scan).
+    listing_pages = [str(n) for n in range(1, min(pages, 10) + 1)] + [str(pages // 2), str(pages), "last"]
+    return sorted(slugs), regions, types, listing_pages, api
 
 
-def request_mix(slugs, options, words, api):
+def request_mix(slugs, regions, types, listing_pages, api):
     """Kind → a function giving the next path of that kind."""
-    regions = options.get("region") or [""]
-    types = options.get("type") or [""]
+    regions, types = regions or [""], types or [""]
+    choice = random.choice
+
+    def language(word):
+        return "zh-hans" if re.search(r"[\u4e00-\u9fff]", word) else "en"
+
+    def search():
+        word = choice(SEARCH_WORDS)
+        return f"/{language(word)}/cases/?" + urllib.parse.urlencode({"q": word})
+
     mix = {
-        "listing": lambda: f"/en/cases/?page={random.choice(options['page'])}",  # noqa: S311 (not cryptography)
-        "faceted": lambda: (
-            "/en/cases/?"
-            + urllib.parse.urlencode(
-                {"region": random.choice(regions), "type": random.choice(types)}  # noqa: S311
-            )
-        ),
-        "search": lambda: "/en/cases/?" + urllib.parse.urlencode({"q": random.choice(words)}),  # noqa: S311
+        "listing": lambda: f"/en/cases/?page={choice(listing_pages)}",
+        "faceted": lambda: "/en/cases/?" + urllib.parse.urlencode({"region": choice(regions), "type": choice(types)}),
+        "search": search,
     }
     if slugs:
-        mix["case"] = lambda: f"/en/cases/{random.choice(slugs)}/"  # noqa: S311
+        mix["case"] = lambda: f"/{choice(('en', 'zh-hans'))}/cases/{choice(slugs)}/"
     if api:
-        mix["api"] = lambda: api + "?" + urllib.parse.urlencode({"region": random.choice(regions)})  # noqa: S311
+        mix["api"] = lambda: api + "?" + urllib.parse.urlencode({"region": choice(regions), "type": choice(types)})
     return mix
 
 
@@ -100,10 +120,11 @@ def main():
     if url.hostname not in ("127.0.0.1", "localhost", "::1"):
         parser.error("load is only generated against loopback")
 
-    slugs, options, words, api = discover(arguments.base)
-    mix = request_mix(slugs, options, words, api)
+    slugs, regions, types, listing_pages, api = discover(arguments.base)
+    mix = request_mix(slugs, regions, types, listing_pages, api)
     print(
-        f"kinds: {', '.join(mix)}; {len(slugs)} case pages, {len(options.get('region', []))} regions; "
+        f"kinds: {', '.join(mix)}; {len(slugs)} case pages, {len(regions)} provinces, {len(types)} types, "
+        f"words {', '.join(SEARCH_WORDS)}; "
         f"{arguments.clients} clients for {arguments.duration:g} s"
     )
     results, lock = [], threading.Lock()

@@ -1,10 +1,28 @@
 #!/usr/bin/env bash
-# make load: gunicorn with the production settings (scripts/serve-prod.sh, database PROD_DB) on 127.0.0.1:LOAD_PORT,
-# then scripts/load.py with CLIENTS clients for DURATION seconds; gunicorn is stopped afterwards.
-# It measures whatever PROD_DB holds: fill it first for a meaningful figure (100,000 cases for issue 7's target).
+# make load: gunicorn with the production settings (scripts/serve-prod.sh) on 127.0.0.1:LOAD_PORT against the
+# PostgreSQL database PROD_DB (default casebook_load, never the trial database casebook_prod, since it gets made-up
+# cases), then scripts/load.py with CLIENTS clients for DURATION seconds; gunicorn is stopped afterwards.
+# The database is first seeded with LOAD_CASES synthetic cases (generate_cases --seed LOAD_SEED, about 5 minutes
+# for 100,000) when it holds fewer cases; a database seeded before is reused as it is.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-: "${LOAD_PORT:=8001}" "${CLIENTS:=32}" "${DURATION:=60}"
+: "${LOAD_PORT:=8001}" "${CLIENTS:=32}" "${DURATION:=60}" "${LOAD_CASES:=100000}" "${LOAD_SEED:=1}"
+: "${PROD_DB:=casebook_load}" "${PG_USER:=postgres}"
+export PROD_DB PG_USER
+export DATABASE_URL="${DATABASE_URL:-postgres://$PG_USER@127.0.0.1:5432/$PROD_DB}"
+BIN=.venv/bin
+
+if [ "$(psql -h 127.0.0.1 -U "$PG_USER" -d postgres -Atc "select 1 from pg_database where datname = '$PROD_DB'")" != 1 ]; then
+    psql -h 127.0.0.1 -U "$PG_USER" -d postgres -qc "create database \"$PROD_DB\""
+fi
+"$BIN/python" manage.py migrate --noinput -v0
+cases="$("$BIN/python" manage.py shell -c 'from casebook.cases.models import Case; print(Case.objects.count())' | tail -1)"
+if [ "$cases" -lt "$LOAD_CASES" ]; then
+    echo "$PROD_DB holds $cases cases; seeding $LOAD_CASES synthetic cases (seed $LOAD_SEED)…"
+    "$BIN/python" manage.py generate_cases --count "$LOAD_CASES" --seed "$LOAD_SEED" --replace
+else
+    echo "$PROD_DB holds $cases cases (LOAD_CASES=$LOAD_CASES): reused as it is."
+fi
 log="$(mktemp -t casebook-load-gunicorn.XXXXXX.log)"
 
 HOST=127.0.0.1 PORT="$LOAD_PORT" scripts/serve-prod.sh > "$log" 2>&1 &
