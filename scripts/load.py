@@ -33,7 +33,8 @@ def discover(base):
     pages = max([1, *(int(n) for n in re.findall(r"[?&](?:amp;)?page=(\d+)", listing))])
     types = sorted(set(re.findall(r'name="type" value="([a-z0-9-]+)"', listing)))
     try:
-        regions = sorted(set(re.findall(r'"slug": ?"([a-z0-9-]+)"', fetch(base, "/api/regions/?level=province"))))
+        provinces = fetch(base, "/api/regions/?level=province&page_size=100")
+        regions = sorted(set(re.findall(r'"slug": ?"([a-z0-9-]+)"', provinces)))
     except OSError:
         regions = []
     regions = regions or sorted(set(re.findall(r"[?&](?:amp;)?region=([a-z0-9-]+)", listing)))
@@ -115,6 +116,7 @@ def main():
     parser.add_argument("base", help="e.g. http://127.0.0.1:8000 (loopback only)")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument("--kinds", help="only these kinds, comma-separated (e.g. listing,faceted), to isolate one")
     arguments = parser.parse_args()
     url = urllib.parse.urlsplit(arguments.base)
     if url.hostname not in ("127.0.0.1", "localhost", "::1"):
@@ -122,6 +124,8 @@ def main():
 
     slugs, regions, types, listing_pages, api = discover(arguments.base)
     mix = request_mix(slugs, regions, types, listing_pages, api)
+    if arguments.kinds:
+        mix = {kind: mix[kind] for kind in arguments.kinds.split(",")}
     print(
         f"kinds: {', '.join(mix)}; {len(slugs)} case pages, {len(regions)} provinces, {len(types)} types, "
         f"words {', '.join(SEARCH_WORDS)}; "
