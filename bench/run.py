@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from casebook.cases.maintenance import refresh_planner_statistics
 from casebook.cases.models import Case, Source
-from casebook.cases.synthetic import COMMON_WORDS, RARE_WORDS, SLUG_PREFIX, data_version_note
+from casebook.cases.synthetic import COMMON_WORDS, RARE_WORDS, SLUG_PREFIX, data_version_note, ensure_images
 from casebook.regions.models import Region
 
 
@@ -29,6 +29,9 @@ def seed(count, seed_value):
     same_generator = source is not None and source.text == data_version_note(seed_value)
     if same_generator and synthetic.count() == count and synthetic.filter(slug__startswith=prefix).count() == count:
         print(f"Reusing {count} synthetic cases (seed {seed_value}) in {connection.settings_dict['NAME']}.")
+        # A database seeded elsewhere (make load's casebook_load) has its figure images in that MEDIA_ROOT:
+        # without them here the case pages would measure the placeholder path.
+        ensure_images()
         return
     print(f"Seeding {count} synthetic cases (seed {seed_value}) into {connection.settings_dict['NAME']}…", flush=True)
     started = time.perf_counter()
