@@ -39,7 +39,7 @@ def discover(base):
         regions = []
     regions = regions or sorted(set(re.findall(r"[?&](?:amp;)?region=([a-z0-9-]+)", listing)))
     slugs = set()
-    for page in sorted({1, 2, 3, *random.sample(range(1, pages + 1), min(pages, 7))}):
+    for page in sorted({*range(1, min(pages, 3) + 1), *random.sample(range(1, pages + 1), min(pages, 7))}):
         html = listing if page == 1 else fetch(base, f"/en/cases/?page={page}")
         slugs.update(re.findall(r'href="/en/cases/([a-z0-9-]+)/"', html))
     for slug in ("synthetic-1-000002", "synthetic-1-000003"):  # generate_cases' case-page benchmark cases
@@ -55,7 +55,7 @@ def discover(base):
     except OSError:
         pass
     # Listing pages: mostly the first ten, as visitors page; now and then a deep one (an index, not a scan).
-    listing_pages = [str(n) for n in range(1, min(pages, 10) + 1)] + [str(pages // 2), str(pages), "last"]
+    listing_pages = [str(n) for n in range(1, min(pages, 10) + 1)] + [str(max(1, pages // 2)), str(pages), "last"]
     return sorted(slugs), regions, types, listing_pages, api
 
 
