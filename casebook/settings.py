@@ -176,6 +176,19 @@ if os.environ.get("DATABASE_REPLICA_URL"):
         "casebook.dbrouters.PublicReadsMiddleware",
     )
 
+# Facet and case counts are cached under a data version that any change bumps. Gunicorn's workers must
+# share that cache, or a worker keeps showing counts another worker (or an import) has made stale: in
+# production the cache is a folder every process on the host reads. Several hosts need a shared cache
+# server instead (Django's database or Redis cache, set here). Locally one process: memory is enough.
+if PRODUCTION:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": os.environ.get("DJANGO_CACHE_DIR", str(BASE_DIR / ".cache")),
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
+    }
+
 AUTH_USER_MODEL = "accounts.User"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

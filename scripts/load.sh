@@ -16,6 +16,8 @@ if [ "$(psql -h 127.0.0.1 -U "$PG_USER" -d postgres -Atc "select 1 from pg_datab
     psql -h 127.0.0.1 -U "$PG_USER" -d postgres -qc "create database \"$PROD_DB\""
 fi
 "$BIN/python" manage.py migrate --noinput -v0
+# Counts cached for another database (an earlier run, a reseeded one) must not answer for this one.
+"$BIN/python" manage.py shell -c "from django.core.cache import cache; cache.clear()"
 cases="$("$BIN/python" manage.py shell -c 'from casebook.cases.models import Case; print(Case.objects.count())' | tail -1)"
 if [ "$cases" -lt "$LOAD_CASES" ]; then
     echo "$PROD_DB holds $cases cases; seeding $LOAD_CASES synthetic cases (seed $LOAD_SEED)…"

@@ -25,6 +25,8 @@ if [ "$(psql -h 127.0.0.1 -U "$PG_USER" -d postgres -Atc "select 1 from pg_datab
     psql -h 127.0.0.1 -U "$PG_USER" -d postgres -qc "create database \"$PROD_DB\""
 fi
 "$BIN/python" manage.py migrate --noinput
+# Counts cached for another database (an earlier run, a reseeded one) must not answer for this one.
+"$BIN/python" manage.py shell -c "from django.core.cache import cache; cache.clear()"
 "$BIN/python" manage.py collectstatic --noinput -v0
 if [ "$("$BIN/python" manage.py shell -c 'from casebook.cases.models import Case; print(Case.objects.exists())' 2>/dev/null | tail -1)" != True ]; then
     "$BIN/python" manage.py load_fixtures

@@ -80,6 +80,7 @@ health = client.get("/healthz", headers={"host": "casebook.example.org"})
 cookie = login.cookies["csrftoken"]
 print(json.dumps({
     "storage": storage,
+    "cache": settings.CACHES["default"]["BACKEND"],
     "conn_max_age": db["CONN_MAX_AGE"],
     "conn_health_checks": db["CONN_HEALTH_CHECKS"],
     "connect_timeout": db["OPTIONS"].get("connect_timeout"),
@@ -108,6 +109,11 @@ def production():
 def test_production_serves_static_files_hashed_and_compressed_by_whitenoise(production):
     assert production["storage"] == "whitenoise.storage.CompressedManifestStaticFilesStorage"
     assert production["whitenoise"]
+
+
+def test_production_workers_share_one_cache(production):
+    # A per-process memory cache would let one worker show counts another worker has made stale.
+    assert production["cache"] == "django.core.cache.backends.filebased.FileBasedCache"
 
 
 def test_production_keeps_database_connections_and_checks_them_before_reuse(production):

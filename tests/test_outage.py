@@ -112,6 +112,7 @@ def site(tmp_path):
         "DATABASE_URL": f"postgres://{db['USER']}@127.0.0.1:{proxy.port}/{db['NAME']}",
         "DJANGO_SECURE_SSL_REDIRECT": "0",
         "DJANGO_STATIC_ROOT": str(tmp_path / "static"),
+        "DJANGO_CACHE_DIR": str(tmp_path / "cache"),
         "DJANGO_DB_CONNECT_TIMEOUT": "2",
         "DJANGO_DB_LOCK_TIMEOUT_MS": "1000",
         "GUNICORN_WORKERS": "1",
