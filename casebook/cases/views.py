@@ -1,3 +1,5 @@
+from functools import cached_property
+
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
@@ -64,6 +66,18 @@ class CaseListView(View):
             page = paginator.page(number)
         except InvalidPage as error:
             raise Http404(error) from error  # the 404 page links to the first page
+        context = {
+            "filter": filterset,
+            "panel": panel,
+            # Read only when the rendered page of cards is not in the cache (case_list.html).
+            "object_list": PageCases(lambda: self.page_cases(filterset, page)),
+            "page_obj": page,
+            "paginator": paginator,
+            "is_paginated": page.has_other_pages(),
+        }
+        return render(request, self.template_name, context)
+
+    def page_cases(self, filterset, page):
         ids = facets.page_ids(filterset, (page.number - 1) * self.paginate_by, self.paginate_by)
         if ids is None:
             ids = list(page.object_list)
@@ -73,15 +87,30 @@ class CaseListView(View):
             pattern = highlighter(filterset.form.cleaned_data["q"])
             for case in cases:
                 case.snippet = snippet(case, pattern)
-        context = {
-            "filter": filterset,
-            "panel": panel,
-            "object_list": cases,
-            "page_obj": page,
-            "paginator": paginator,
-            "is_paginated": page.has_other_pages(),
-        }
-        return render(request, self.template_name, context)
+        return cases
+
+
+class PageCases:
+    """The cases of a page, loaded on first use: a page whose cards come from the cache reads none."""
+
+    def __init__(self, load):
+        self.load = load
+
+    @cached_property
+    def cases(self):
+        return self.load()
+
+    def __iter__(self):
+        return iter(self.cases)
+
+    def __len__(self):
+        return len(self.cases)
+
+    def __bool__(self):
+        return bool(self.cases)
+
+    def __getitem__(self, index):
+        return self.cases[index]
 
 
 class CaseDetailView(DetailView):
