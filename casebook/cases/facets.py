@@ -212,8 +212,7 @@ def published_probe():
 def page_ids(filterset, offset, limit):
     """The ids of a page of newest (or oldest) cases read along the driving facet's index, which holds
     the publication time: the last page of a province costs a walk over that province's rows, not over
-    every published case (a PageQuery). When searching alone, the ids of the page best match first (a list).
-    None when another order or no filter applies (the queryset serves)."""
+    every published case. None when another order, a search or no filter applies (the queryset serves)."""
     data = filterset.form.cleaned_data
     selected = selected_values(filterset)
     if data.get("q"):
@@ -229,19 +228,9 @@ def page_ids(filterset, offset, limit):
         order = f"published_at {direction}, case_id {direction}"
     else:
         order = f"d.published_at {direction}, d.case_id {direction}"
-    sql = f"SELECT case_id FROM ({sql} ORDER BY {order} LIMIT %s OFFSET %s) AS page"
-    ordering = ["-published_at", "-pk"] if sort == "newest" else ["published_at", "pk"]
-    return PageQuery(sql, (*params, limit, offset), ordering)
-
-
-@dataclass(frozen=True)
-class PageQuery:
-    """The ids of a page as a subquery (SQL, params) and the order of its cases: the cases are then read in
-    the same query as their ids."""
-
-    sql: str
-    params: tuple
-    ordering: list
+    with connection.cursor() as cursor:
+        cursor.execute(f"{sql} ORDER BY {order} LIMIT %s OFFSET %s", [*params, limit, offset])
+        return [row[0] for row in cursor.fetchall()]
 
 
 def ranked_ids(text, offset, limit):

@@ -1,7 +1,6 @@
 from functools import cached_property
 
 from django.core.paginator import InvalidPage, Paginator
-from django.db.models.expressions import RawSQL
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
 from django.views import View
@@ -80,14 +79,10 @@ class CaseListView(View):
 
     def page_cases(self, filterset, page):
         ids = facets.page_ids(filterset, (page.number - 1) * self.paginate_by, self.paginate_by)
-        if isinstance(ids, facets.PageQuery):  # the ids and their cases in one query
-            in_page = Case.objects.filter(pk__in=RawSQL(ids.sql, ids.params))  # noqa: S611 (every value a parameter)
-            cases = list(in_page.for_listing().order_by(*ids.ordering))
-        else:
-            if ids is None:
-                ids = list(page.object_list)
-            by_id = Case.objects.filter(pk__in=ids).for_listing().in_bulk()
-            cases = [by_id[pk] for pk in ids if pk in by_id]
+        if ids is None:
+            ids = list(page.object_list)
+        by_id = Case.objects.filter(pk__in=ids).for_listing().in_bulk()
+        cases = [by_id[pk] for pk in ids if pk in by_id]
         if filterset.searching:
             pattern = highlighter(filterset.form.cleaned_data["q"])
             for case in cases:
