@@ -119,6 +119,8 @@ class PageCases:
         return bool(self.cases)
 
     def __getitem__(self, index):
+        if not isinstance(index, int | slice):  # a template's object_list.key tries object_list["key"] first
+            raise TypeError(index)
         return self.cases[index]
 
 
