@@ -151,15 +151,21 @@ def ids_query(filterset, selected, now, without=None, newest=False):
         others = []
         match_sql, match_params = matches_sql(text, connection.vendor, alias="s")
         sql = f"SELECT s.rowid AS case_id FROM {SearchDocument._meta.db_table} s WHERE {match_sql} AND EXISTS"
-        sql += (
-            f" (SELECT 1 FROM {Case._meta.db_table} c WHERE c.id = s.rowid AND c.status = %s AND c.published_at <= %s)"
-        )
+        sql += f" (SELECT 1 FROM {published_probe()} WHERE c.id = s.rowid AND c.status = %s AND c.published_at <= %s)"
         params = [*match_params, Case.Status.PUBLISHED, now]
         case_column = "s.rowid"
         text = None
-    for facet, values in others:
+    conditions, probe_params = probes(others, case_column, text)
+    return " AND ".join([sql, *conditions]), params + probe_params
+
+
+def probes(filters, case_column, text=None):
+    """([condition], params): the case in ``case_column`` has one of the values of each of ``filters``
+    [(facet, values)] and matches ``text``, each tested per case through an index."""
+    conditions, params = [], []
+    for facet, values in filters:
         conditions.append(
-            f"EXISTS (SELECT 1 FROM {table} x WHERE x.case_id = {case_column} AND x.facet = %s"
+            f"EXISTS (SELECT 1 FROM {CaseFacet._meta.db_table} x WHERE x.case_id = {case_column} AND x.facet = %s"
             f" AND x.value IN ({marks(values)}))"
         )
         params.extend([int(facet), *values])
@@ -167,7 +173,40 @@ def ids_query(filterset, selected, now, without=None, newest=False):
         match_sql, match_params = matches_sql(text, connection.vendor, alias="m")
         conditions.append(f"{case_column} IN (SELECT m.rowid FROM {SearchDocument._meta.db_table} m WHERE {match_sql})")
         params.extend(match_params)
-    return " AND ".join([sql, *conditions]), params
+    return conditions, params
+
+
+def drill_counts(filterset, selected, now):
+    """(SQL, params) of ``SELECT value, n``: the cases in each child of the one selected region, given the
+    other filters. Read from the children's own index rows, each case probed for the other filters: with
+    Sichuan and a type chosen, Sichuan's few thousand rows are read, not the rows of every case of that type."""
+    region = selected["region"][0]
+    others = [
+        (SPEC_BY_PARAM[param].facet, [value_of(SPEC_BY_PARAM[param], value) for value in values])
+        for param, values in selected.items()
+        if param != "region"
+    ]
+    text = filterset.form.cleaned_data.get("q")
+    sql = (
+        f"SELECT r.value AS value, COUNT(*) AS n FROM {CaseFacet._meta.db_table} r WHERE r.facet = %s"
+        f" AND r.value IN (SELECT id FROM {Region._meta.db_table} WHERE parent_id = %s) AND r.published_at <= %s"
+    )
+    params = [int(Facet.REGION), region.pk, now]
+    if text and not query_groups(text):
+        sql += " AND 1 = 0"  # a search without a single word: nothing matches
+        text = None
+    conditions, probe_params = probes(others, "r.case_id", text)
+    return " AND ".join([sql, *conditions]) + " GROUP BY r.value", params + probe_params
+
+
+def published_probe():
+    """The case table, as ``c``, for testing one case id at a time for being published. SQLite would read
+    the wide case row by its rowid; its covering index answers from the index alone (PostgreSQL chooses
+    by itself)."""
+    table = Case._meta.db_table
+    if connection.vendor == "sqlite":
+        return f"{table} c INDEXED BY case_published_probe_idx"
+    return f"{table} c"
 
 
 def page_ids(filterset, offset, limit):
@@ -175,9 +214,13 @@ def page_ids(filterset, offset, limit):
     the publication time: the last page of a province costs a walk over that province's rows, not over
     every published case. None when another order, a search or no filter applies (the queryset serves)."""
     data = filterset.form.cleaned_data
-    sort = data.get("sort") or "newest"
     selected = selected_values(filterset)
-    if data.get("q") or sort not in ("newest", "oldest") or not selected:
+    if data.get("q"):
+        if selected or data.get("sort") not in (None, "", "relevance"):
+            return None
+        return ranked_ids(data["q"], offset, limit)
+    sort = data.get("sort") or "newest"
+    if sort not in ("newest", "oldest") or not selected:
         return None
     sql, params = ids_query(filterset, selected, timezone.now(), newest=True)
     direction = "DESC" if sort == "newest" else "ASC"
@@ -187,6 +230,24 @@ def page_ids(filterset, offset, limit):
         order = f"d.published_at {direction}, d.case_id {direction}"
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} ORDER BY {order} LIMIT %s OFFSET %s", [*params, limit, offset])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def ranked_ids(text, offset, limit):
+    """A page of the published cases matching ``text``, best match first (then newest), as the queryset's
+    relevance order gives them, read from the full-text index and the published-case index alone: for a
+    word in half of all cases, the wide case rows of the matches are never read. None on PostgreSQL."""
+    if connection.vendor != "sqlite" or not query_groups(text):
+        return None
+    table = SearchDocument._meta.db_table
+    match_sql, match_params = matches_sql(text, connection.vendor, alias="s")
+    sql = (
+        f"SELECT s.rowid FROM {table} s JOIN {published_probe()} ON c.id = s.rowid"
+        f" WHERE {match_sql} AND c.status = %s AND c.published_at <= %s"
+        f" ORDER BY bm25({table}), c.published_at DESC, c.id DESC LIMIT %s OFFSET %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*match_params, Case.Status.PUBLISHED, timezone.now(), limit, offset])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -207,8 +268,18 @@ def count_rows(filterset):
     selected = selected_values(filterset)
     now = timezone.now()
     sets = CaseSets()
+    drilling = len(selected.get("region") or []) == 1
+    counted = [spec for spec in SPECS if not (spec.facet == Facet.REGION and drilling)]
+    cases_of = {spec.param: sets.name(ids_query(filterset, selected, now, without=spec.param)) for spec in counted}
+    by_set = {}
+    for spec in counted:
+        if cases_of[spec.param]:
+            by_set.setdefault(cases_of[spec.param], []).append(spec)
+    counts_of = {name: sets.counts(name, specs, selected) for name, specs in by_set.items()}
     branches = [
-        facet_branch(spec, sets.name(ids_query(filterset, selected, now, without=spec.param)), selected, sets, now)
+        facet_branch(spec, counts_of.get(cases_of[spec.param]), selected, sets, now)
+        if spec.param in cases_of
+        else named_branch(spec, drill_counts(filterset, selected, now))
         for spec in SPECS
     ]
     branches.append(total_branch(sets.name(ids_query(filterset, selected, now)), sets, now))
@@ -234,6 +305,21 @@ class CaseSets:
         key = (ids[0], tuple(ids[1]))
         return self.queries.setdefault(key, f"cases_{len(self.queries)}")
 
+    def counts(self, name, specs, selected):
+        """The name of the counts of every value of the facets of ``specs`` among the cases of set ``name``:
+        one walk over each case's facet rows (case_facet_case_idx) serves every facet counted over that set."""
+        facets = [int(spec.facet) for spec in specs]
+        sql = (
+            f"SELECT f.facet AS facet, f.value AS value, COUNT(*) AS n FROM (SELECT DISTINCT case_id FROM {name}) s"
+            f" JOIN {CaseFacet._meta.db_table} f ON f.case_id = s.case_id WHERE f.facet IN ({marks(facets)})"
+        )
+        params = list(facets)
+        if Facet.REGION in facets:  # of the places, only those the panel lists
+            shown_sql, shown_params = shown_regions(selected)
+            sql += f" AND (f.facet <> %s OR f.value IN ({shown_sql}))"
+            params.extend([int(Facet.REGION), *shown_params])
+        return self.queries.setdefault((f"{sql} GROUP BY f.facet, f.value", tuple(params)), f"{name}_counts")
+
     def later(self, now):
         """The facet rows of cases published with a time still to come."""
         later = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=now).order_by().values("pk")
@@ -254,21 +340,26 @@ class CaseSets:
 NO_NAMES = ", ".join("CAST(NULL AS TEXT)" for _column in TRANSLATED_COLUMNS)
 
 
-def facet_branch(spec, cases, selected, sets, now):
-    """The counts of one facet's values among ``cases``, those every other active filter leaves (None: all)."""
-    if cases:  # published cases only: the case's rows of this facet are read through case_facet_case_idx
-        where, params = ["facet = %s", f"case_id IN (SELECT case_id FROM {cases})"], [int(spec.facet)]
-        counts = f"SELECT value, COUNT(*) AS n FROM {CaseFacet._meta.db_table} WHERE {{where}} GROUP BY value"
+def facet_branch(spec, counted, selected, sets, now):
+    """The counts of one facet's values among the cases every other active filter leaves: from ``counted``,
+    the name of their counts (CaseSets.counts), or None for all published cases."""
+    if counted:
+        counts, params = f"SELECT value, n FROM {counted} WHERE facet = %s", [int(spec.facet)]
     else:
         where, params = ["t.facet = %s"], [int(spec.facet)]
-        counts = f"SELECT value, n FROM ({totals_sql(sets, now)} WHERE {{where}}) AS a WHERE n > 0"
-    if spec.facet == Facet.REGION:
-        shown_sql, shown_params = shown_regions(selected)
-        where.append(f"{'t.' if not cases else ''}value IN ({shown_sql})")
-        params.extend(shown_params)
-    counts = counts.format(where=" AND ".join(where))
+        if spec.facet == Facet.REGION:
+            shown_sql, shown_params = shown_regions(selected)
+            where.append(f"t.value IN ({shown_sql})")
+            params.extend(shown_params)
+        counts = f"SELECT value, n FROM ({totals_sql(sets, now)} WHERE {' AND '.join(where)}) AS a WHERE n > 0"
     if spec.limit:
         counts = f"SELECT value, n FROM ({counts}) AS g ORDER BY n DESC, value LIMIT {int(spec.limit)}"
+    return named_branch(spec, (counts, params))
+
+
+def named_branch(spec, counted):
+    """The branch of the UNION for ``counted``, (SQL, params) of ``SELECT value, n``, with the names of the values."""
+    counts, params = counted
     if spec.model is None:
         return f"SELECT {int(spec.facet)}, c.value, c.n, CAST(NULL AS TEXT), {NO_NAMES} FROM ({counts}) AS c", params
     names = ", ".join(f"t.{spec.name_field}_{column}" for column in TRANSLATED_COLUMNS)

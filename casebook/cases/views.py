@@ -1,3 +1,6 @@
+import hashlib
+from functools import cached_property
+
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
@@ -64,24 +67,61 @@ class CaseListView(View):
             page = paginator.page(number)
         except InvalidPage as error:
             raise Http404(error) from error  # the 404 page links to the first page
+        context = {
+            "filter": filterset,
+            "panel": panel,
+            # The ids are read on every request; the cases only when the page of cards is not in the cache.
+            "object_list": PageCases(self.page_ids(filterset, page), lambda ids: self.page_cases(filterset, ids)),
+            "page_obj": page,
+            "paginator": paginator,
+            "is_paginated": page.has_other_pages(),
+        }
+        return render(request, self.template_name, context)
+
+    def page_ids(self, filterset, page):
         ids = facets.page_ids(filterset, (page.number - 1) * self.paginate_by, self.paginate_by)
-        if ids is None:
-            ids = list(page.object_list)
+        return list(page.object_list) if ids is None else ids
+
+    def page_cases(self, filterset, ids):
         by_id = Case.objects.filter(pk__in=ids).for_listing().in_bulk()
         cases = [by_id[pk] for pk in ids if pk in by_id]
         if filterset.searching:
             pattern = highlighter(filterset.form.cleaned_data["q"])
             for case in cases:
                 case.snippet = snippet(case, pattern)
-        context = {
-            "filter": filterset,
-            "panel": panel,
-            "object_list": cases,
-            "page_obj": page,
-            "paginator": paginator,
-            "is_paginated": page.has_other_pages(),
-        }
-        return render(request, self.template_name, context)
+        return cases
+
+
+class PageCases:
+    """The cases of a page, loaded on first use: a page whose cards come from the cache reads only their
+    ids (so the listing still answers from the database, and shows the cases it holds now)."""
+
+    def __init__(self, ids, load):
+        self.ids = ids
+        self.load = load
+
+    @cached_property
+    def key(self):
+        """Which cases the page shows, for the cache key of its cards."""
+        return hashlib.sha256(",".join(map(str, self.ids)).encode()).hexdigest()
+
+    @cached_property
+    def cases(self):
+        return self.load(self.ids)
+
+    def __iter__(self):
+        return iter(self.cases)
+
+    def __len__(self):
+        return len(self.cases)
+
+    def __bool__(self):
+        return bool(self.cases)
+
+    def __getitem__(self, index):
+        if not isinstance(index, int | slice):  # a template's object_list.key tries object_list["key"] first
+            raise TypeError(index)
+        return self.cases[index]
 
 
 class CaseDetailView(DetailView):
