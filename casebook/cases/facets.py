@@ -9,15 +9,16 @@ over the cases the other filters leave), cached under the filter state and a ver
 data that every reindex bumps, and that expires when a scheduled case comes due.
 """
 
+import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
+from urllib.parse import quote_plus
 
 from django.core.cache import cache
 from django.db import connection
-from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -452,16 +453,19 @@ class State:
                 self.params[name] = [str(data[name])]
 
     def url(self, param, add=(), remove=(), replace=None):
-        params = {name: list(values) for name, values in self.params.items()}
+        params = dict(self.params)
         values = replace if replace is not None else [v for v in params.get(param, []) if v not in remove] + list(add)
         if values:
             params[param] = values
         else:
             params.pop(param, None)
-        query = QueryDict(mutable=True)
-        for name, values in params.items():
-            query.setlist(name, values)
-        return "?" + query.urlencode() if query else "?"
+        # As QueryDict.urlencode() writes it; each value is quoted once, not once for each of a panel's options.
+        quoted = self.quoted
+        return "?" + "&".join(f"{quoted(name)}={quoted(value)}" for name, values in params.items() for value in values)
+
+    @cached_property
+    def quoted(self):
+        return functools.cache(quote_plus)
 
 
 def param_value(spec, item):

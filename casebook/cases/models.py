@@ -1,3 +1,4 @@
+import functools
 from decimal import Decimal
 
 from django.conf import settings
@@ -144,7 +145,16 @@ class Metric(models.Model):
 
 def current_column():
     """The suffix of the current language's translated columns: "zh_hans" or "en"."""
-    return build_localized_fieldname("", get_language()).lstrip("_")
+    return column_of(get_language())
+
+
+@functools.cache
+def column_of(language):
+    return build_localized_fieldname("", language).lstrip("_")
+
+
+NARRATIVE = ["background", "approach", "results", "lessons"]
+NARRATIVE_COLUMNS = NARRATIVE + [f"{field}_{column}" for field in NARRATIVE for column in TRANSLATED_COLUMNS]
 
 
 def format_number(value):
@@ -332,8 +342,10 @@ class CaseQuerySet(models.QuerySet):
 
         return self.matching(text).annotate(search_rank=SearchRank(text)).order_by("-search_rank", "-pk")
 
-    def for_listing(self):
-        return self.select_related("assistance_type").prefetch_related(
+    def for_listing(self, snippets=False):
+        """What a card shows. The narrative sections, the longest texts, are read only for a search's snippets."""
+        cases = self if snippets else self.defer(*NARRATIVE_COLUMNS)
+        return cases.select_related("assistance_type").prefetch_related(
             "regions",
             models.Prefetch("participations", queryset=Participation.objects.select_related("organization")),
             models.Prefetch("figures", queryset=Figure.objects.order_by("order", "pk")),

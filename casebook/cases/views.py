@@ -83,12 +83,11 @@ class CaseListView(View):
         return list(page.object_list) if ids is None else ids
 
     def page_cases(self, filterset, ids):
-        by_id = Case.objects.filter(pk__in=ids).for_listing().in_bulk()
+        by_id = Case.objects.filter(pk__in=ids).for_listing(snippets=filterset.searching).in_bulk()
         cases = [by_id[pk] for pk in ids if pk in by_id]
-        if filterset.searching:
-            pattern = highlighter(filterset.form.cleaned_data["q"])
-            for case in cases:
-                case.snippet = snippet(case, pattern)
+        pattern = highlighter(filterset.form.cleaned_data["q"]) if filterset.searching else None
+        for case in cases:
+            case.snippet = snippet(case, pattern)
         return cases
 
 
