@@ -153,6 +153,20 @@ def column_of(language):
     return build_localized_fieldname("", language).lstrip("_")
 
 
+def card_prefetches(prefix=""):
+    """What a case card shows, one query each, for cases reached through ``prefix`` ("case__"). Into lists
+    (``to_attr``): a related manager's prefetch cache costs a queryset per case, most of a cold listing's loading."""
+    return [
+        models.Prefetch(f"{prefix}regions", to_attr="card_places"),
+        models.Prefetch(
+            f"{prefix}participations",
+            queryset=Participation.objects.select_related("organization"),
+            to_attr="card_participations",
+        ),
+        models.Prefetch(f"{prefix}figures", queryset=Figure.objects.order_by("order", "pk"), to_attr="card_figures"),
+    ]
+
+
 NARRATIVE = ["background", "approach", "results", "lessons"]
 NARRATIVE_COLUMNS = NARRATIVE + [f"{field}_{column}" for field in NARRATIVE for column in TRANSLATED_COLUMNS]
 
@@ -345,11 +359,7 @@ class CaseQuerySet(models.QuerySet):
     def for_listing(self, snippets=False):
         """What a card shows. The narrative sections, the longest texts, are read only for a search's snippets."""
         cases = self if snippets else self.defer(*NARRATIVE_COLUMNS)
-        return cases.select_related("assistance_type").prefetch_related(
-            "regions",
-            models.Prefetch("participations", queryset=Participation.objects.select_related("organization")),
-            models.Prefetch("figures", queryset=Figure.objects.order_by("order", "pk")),
-        )
+        return cases.select_related("assistance_type").prefetch_related(*card_prefetches())
 
     def for_detail(self):
         return self.select_related("assistance_type").prefetch_related(

@@ -1,7 +1,7 @@
 """A page for every region, organization, commissioner and collection, listing its published cases."""
 
 from django.db import models
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Value, When
+from django.db.models import Count, Exists, F, OuterRef, Value, When
 from django.shortcuts import get_object_or_404, render
 from django.views.generic import ListView
 
@@ -14,7 +14,7 @@ from .counts import (
     provinces_with_case_counts,
     with_case_counts,
 )
-from .models import Case, Collection, CollectionEntry, Figure, Participation
+from .models import Case, Collection, CollectionEntry, Participation, card_prefetches
 
 # As on the listing, querysets are built per request: published() compares with the time of the request.
 
@@ -31,15 +31,6 @@ def of_published_cases(links):
     are few, while the IN list would gather every published case first.
     """
     return links.filter(Exists(Case.objects.published().filter(pk=OuterRef("case"))))
-
-
-def card_prefetches(prefix=""):
-    """What a case card shows, fetched in one query each, for cases reached through ``prefix`` ("case__")."""
-    return [
-        f"{prefix}regions",
-        Prefetch(f"{prefix}participations", queryset=Participation.objects.select_related("organization")),
-        Prefetch(f"{prefix}figures", queryset=Figure.objects.order_by("order", "pk")),
-    ]
 
 
 class EntityCasesView(ListView):
