@@ -87,6 +87,23 @@ def test_counts_follow_the_other_active_filters(client, world):
     assert {label: count for label, (count, _href) in region_links(content).items()} == {"Shaanxi": 1}
 
 
+def test_types_count_a_case_in_two_chosen_places_once_and_follow_a_change_of_type(client, world):
+    roads, tea = AssistanceType.objects.get(slug="roads"), AssistanceType.objects.get(slug="tea")
+    both = make_case(title="Yijun and Guizhou roads", regions=[world["yijun"], world["guizhou"]], assistance_type=roads)
+    assert boxes(get(client, "region=shaanxi&region=guizhou"), "type") == {"Tea": (3, False), "Roads": (2, False)}
+    assert listed(get(client, "region=shaanxi&region=guizhou&type=roads")) == [
+        "Tongchuan roads",
+        "Yijun and Guizhou roads",
+    ]
+    assert ">2 cases</h2>" in get(client, "region=shaanxi&region=guizhou&type=roads")
+
+    both.assistance_type = tea
+    both.save()
+    assert boxes(get(client, "region=shaanxi&region=guizhou"), "type") == {"Tea": (4, False), "Roads": (1, False)}
+    assert listed(get(client, "region=guizhou&type=tea")) == ["Guizhou tea", "Yijun and Guizhou roads"]
+    assert listed(get(client, "region=guizhou&type=roads")) == []
+
+
 def test_options_without_cases_are_hidden(client, world):
     content = get(client)
     assert "Unused" not in boxes(content, "type")

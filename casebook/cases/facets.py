@@ -41,6 +41,7 @@ from .search import matches_sql, query_groups
 Facet = CaseFacet.Facet
 VERSION_KEY = "casebook:published-data-version"
 TOTAL, TRAIL = 0, -1
+TYPED = "case_type"  # the column of a set of cases that gives each one's assistance type
 
 
 @dataclass(frozen=True)
@@ -140,13 +141,13 @@ def ids_query(filterset, selected, now, without=None, newest=False):
     if filters:
         filters.sort(key=lambda item: DRIVERS.index(item[0]) if item[0] in DRIVERS else len(DRIVERS))
         (driver, driver_values), others = filters[0], filters[1:]
-        columns = "d.case_id AS case_id"
+        columns = f"d.case_id AS case_id, d.case_type AS {TYPED}"
         if newest and len(driver_values) > 1:  # a case in two chosen places comes once
             columns = "DISTINCT d.case_id AS case_id, d.published_at"
         sql = f"SELECT {columns} FROM {table} d WHERE d.facet = %s AND d.value IN ({marks(driver_values)})"
         sql += " AND d.published_at <= %s"
         params = [int(driver), *driver_values, now]
-        case_column = "d.case_id"
+        case_column = "d"
     else:
         # The search drives: its index gives the cases, the case table says which are published.
         others = []
@@ -162,14 +163,22 @@ def ids_query(filterset, selected, now, without=None, newest=False):
 
 def probes(filters, case_column, text=None):
     """([condition], params): the case in ``case_column`` has one of the values of each of ``filters``
-    [(facet, values)] and matches ``text``, each tested per case through an index."""
+    [(facet, values)] and matches ``text``, each tested per case through an index. ``case_column`` may name
+    a row of the facet table instead ("d"): its case's type is then read from the row itself."""
+    row = None
+    if "." not in case_column:
+        row, case_column = case_column, f"{case_column}.case_id"
     conditions, params = [], []
     for facet, values in filters:
-        conditions.append(
-            f"EXISTS (SELECT 1 FROM {CaseFacet._meta.db_table} x WHERE x.case_id = {case_column} AND x.facet = %s"
-            f" AND x.value IN ({marks(values)}))"
-        )
-        params.extend([int(facet), *values])
+        if row and facet == Facet.TYPE:
+            conditions.append(f"{row}.case_type IN ({marks(values)})")
+        else:
+            conditions.append(
+                f"EXISTS (SELECT 1 FROM {CaseFacet._meta.db_table} x WHERE x.case_id = {case_column} AND x.facet = %s"
+                f" AND x.value IN ({marks(values)}))"
+            )
+            params.append(int(facet))
+        params.extend(values)
     if text:
         match_sql, match_params = matches_sql(text, connection.vendor, alias="m")
         conditions.append(f"{case_column} IN (SELECT m.rowid FROM {SearchDocument._meta.db_table} m WHERE {match_sql})")
@@ -196,7 +205,7 @@ def drill_counts(filterset, selected, now):
     if text and not query_groups(text):
         sql += " AND 1 = 0"  # a search without a single word: nothing matches
         text = None
-    conditions, probe_params = probes(others, "r.case_id", text)
+    conditions, probe_params = probes(others, "r", text)
     return " AND ".join([sql, *conditions]) + " GROUP BY r.value", params + probe_params
 
 
@@ -299,17 +308,27 @@ class CaseSets:
 
     def __init__(self):
         self.queries = {}
+        self.typed = {}  # {name: whether the set has each case's type as a column}
 
     def name(self, ids):
         if ids is None:
             return None
         key = (ids[0], tuple(ids[1]))
-        return self.queries.setdefault(key, f"cases_{len(self.queries)}")
+        name = self.queries.setdefault(key, f"cases_{len(self.queries)}")
+        self.typed[name] = f" AS {TYPED}" in ids[0].split(" FROM ", 1)[0]
+        return name
 
     def counts(self, name, specs, selected):
         """The name of the counts of every value of the facets of ``specs`` among the cases of set ``name``:
         one walk over each case's facet rows (case_facet_case_idx) serves every facet counted over that set."""
         facets = [int(spec.facet) for spec in specs]
+        by_type = []
+        if Facet.TYPE in facets and self.typed[name]:  # each case's type is in the set itself
+            facets.remove(Facet.TYPE)
+            by_type = [
+                f"SELECT {int(Facet.TYPE)} AS facet, {TYPED} AS value, COUNT(DISTINCT case_id) AS n FROM {name}"
+                f" GROUP BY {TYPED}"
+            ]
         sql = (
             f"SELECT f.facet AS facet, f.value AS value, COUNT(*) AS n FROM (SELECT DISTINCT case_id FROM {name}) s"
             f" JOIN {CaseFacet._meta.db_table} f ON f.case_id = s.case_id WHERE f.facet IN ({marks(facets)})"
@@ -319,7 +338,8 @@ class CaseSets:
             shown_sql, shown_params = shown_regions(selected)
             sql += f" AND (f.facet <> %s OR f.value IN ({shown_sql}))"
             params.extend([int(Facet.REGION), *shown_params])
-        return self.queries.setdefault((f"{sql} GROUP BY f.facet, f.value", tuple(params)), f"{name}_counts")
+        joined = [f"{sql} GROUP BY f.facet, f.value"] if facets else []
+        return self.queries.setdefault((" UNION ALL ".join(by_type + joined), tuple(params)), f"{name}_counts")
 
     def later(self, now):
         """The facet rows of cases published with a time still to come."""

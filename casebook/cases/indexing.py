@@ -98,7 +98,7 @@ def index_batch(case_ids):
             Facet.YEAR: set(range(start_year, end_year + 1)),
         }
         published = published_at if status == Case.Status.PUBLISHED else None
-        facet_rows.extend((pk, int(facet), value, published) for facet, vs in values.items() for value in vs)
+        facet_rows.extend((pk, int(facet), value, published, type_id) for facet, vs in values.items() for value in vs)
         names = [
             *(name for region in region_ids for name in regions.names[region]),
             *(name for o in organization_ids for name in organizations[o][1]),
@@ -150,15 +150,18 @@ def with_ancestors(region_ids, name_columns):
 def write(case_ids, facet_rows, documents):
     ops = connection.ops
     facet_table, search_table = CaseFacet._meta.db_table, SearchDocument._meta.db_table
-    change = Counter((facet, value) for _pk, facet, value, published_at in facet_rows if published_at is not None)
+    change = Counter(
+        (facet, value) for _pk, facet, value, published_at, _type in facet_rows if published_at is not None
+    )
     change.subtract(published_counts(case_ids))
     add_to_totals(change)
     CaseFacet.objects.filter(case_id__in=case_ids).delete()
     SearchDocument.objects.filter(case_id__in=case_ids).delete()
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {facet_table} (case_id, facet, value, published_at) VALUES (%s, %s, %s, %s)",  # noqa: S608
-            [(pk, facet, value, ops.adapt_datetimefield_value(at)) for pk, facet, value, at in facet_rows],
+            f"INSERT INTO {facet_table} (case_id, facet, value, published_at, case_type)"  # noqa: S608
+            " VALUES (%s, %s, %s, %s, %s)",
+            [(pk, facet, value, ops.adapt_datetimefield_value(at), t) for pk, facet, value, at, t in facet_rows],
         )
         cursor.executemany(f"INSERT INTO {search_table} (rowid, document) VALUES (%s, %s)", documents)  # noqa: S608
 
