@@ -9,7 +9,7 @@ the relation's order. Meant for the few short rows of a page's facts: long lists
 outcomes) stay with ``prefetch_related``, which does not carry every row through JSON.
 """
 
-from django.db import models
+from django.db import NotSupportedError, models
 from django.db.models import F, OuterRef, Subquery
 from django.db.models.functions import JSONObject
 from django.db.models.query import ModelIterable
@@ -64,9 +64,14 @@ class FoldedRows(Subquery):
         self.related = related
         self.children = children
 
-    def as_sql(self, compiler, connection, template=None, **extra_context):
-        # An aggregate reads the rows of its FROM subquery in their ORDER BY (on both databases), so the
-        # array keeps the relation's order. JSON() keeps it an array, not a string, when nested in an object.
+    # An aggregate reads the rows of its FROM subquery in their ORDER BY (on both databases), so the array
+    # keeps the relation's order.
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError(f"Folding relations is written for SQLite and PostgreSQL, not {connection.vendor}.")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # JSON() marks the text as JSON, so that an object holding it nests the array rather than a string.
         template = "JSON((SELECT JSON_GROUP_ARRAY(JSON(item)) FROM (%(subquery)s) folded))"
         return super().as_sql(compiler, connection, template=template, **extra_context)
 
