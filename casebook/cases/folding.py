@@ -54,7 +54,10 @@ def item(model, related, children, prefix=""):
 
 
 class FoldedRows(Subquery):
-    """A relation's rows for its parent's row, as a JSON array in the relation's order ([] if none)."""
+    """A relation's rows for its parent's row, as a JSON array in the relation's order ([] if none).
+
+    The order holds because an aggregate reads the rows of its FROM subquery in their ORDER BY, on both databases.
+    """
 
     output_field = models.JSONField()
 
@@ -63,9 +66,6 @@ class FoldedRows(Subquery):
         self.relation = relation
         self.related = related
         self.children = children
-
-    # An aggregate reads the rows of its FROM subquery in their ORDER BY (on both databases), so the array
-    # keeps the relation's order.
 
     def as_sql(self, compiler, connection, **extra_context):
         raise NotSupportedError(f"Folding relations is written for SQLite and PostgreSQL, not {connection.vendor}.")
