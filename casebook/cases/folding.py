@@ -38,7 +38,9 @@ class Fold:
         queryset = queryset.filter(**{back: OuterRef("pk")})
         related = queryset.query.select_related or {}
         children = {child.lookup: child.rows(model) for child in self.children}
-        return FoldedRows(queryset.values(item=item(model, related, children)), relation, related, children)
+        # modeltranslation's values() would select every column beside the expression; raw_values() does not.
+        values = getattr(queryset, "raw_values", queryset.values)
+        return FoldedRows(values(item=item(model, related, children)), relation, related, children)
 
 
 def item(model, related, children, prefix=""):
@@ -56,7 +58,8 @@ def item(model, related, children, prefix=""):
 class FoldedRows(Subquery):
     """A relation's rows for its parent's row, as a JSON array in the relation's order ([] if none).
 
-    The order holds because an aggregate reads the rows of its FROM subquery in their ORDER BY, on both databases.
+    The order is the inner query's ORDER BY: PostgreSQL's ARRAY(subquery) keeps it, and SQLite aggregates the rows
+    of an ordered FROM subquery in that order (it never flattens such a subquery into an aggregate).
     """
 
     output_field = models.JSONField()
@@ -76,7 +79,7 @@ class FoldedRows(Subquery):
         return super().as_sql(compiler, connection, template=template, **extra_context)
 
     def as_postgresql(self, compiler, connection, **extra_context):
-        template = "(SELECT COALESCE(JSONB_AGG(item), '[]'::jsonb) FROM (%(subquery)s) folded)"
+        template = "TO_JSONB(ARRAY(%(subquery)s))"
         return super().as_sql(compiler, connection, template=template, **extra_context)
 
     def unfold(self, parent, rows):
