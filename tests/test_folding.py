@@ -5,6 +5,7 @@ from datetime import date
 
 import pytest
 
+from casebook.cases.folding import Fold
 from casebook.cases.models import Case, CollectionEntry, Participation
 
 from .factories import (
@@ -95,4 +96,4 @@ def test_a_case_with_none_of_them_folds_to_empty_relations(db, django_assert_num
 
 def test_a_relation_whose_values_json_would_change_is_refused(db):
     with pytest.raises(ValueError, match="Outcome.value cannot be folded"):
-        Case.objects.fold("outcomes")
+        Case.objects.fold(Fold("outcomes"))

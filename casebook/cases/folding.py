@@ -1,37 +1,57 @@
 """Short to-many relations read inside their parent's own row, as JSON: one query where ``prefetch_related``
 takes one per relation (and one more per level below it).
 
-    Case.objects.fold("themes", Fold("sources", Source.objects.select_related("publisher")))
+    SOURCES = Fold("sources", "publisher")  # once, at import
+    Case.objects.fold(Fold("themes"), SOURCES)
 
-reads each case with its themes and its sources (each with its publisher) in the case's row; afterwards
-``case.themes.all()`` answers from memory, exactly as after ``prefetch_related``, with full model instances in
-the relation's order. Meant for the few short rows of a page's facts: long lists (a case's figures and
-outcomes) stay with ``prefetch_related``, which does not carry every row through JSON.
+reads each case with its themes and its sources (each with its publisher, as ``select_related`` would) in the
+case's row; afterwards ``case.themes.all()`` answers from memory, exactly as after ``prefetch_related``, with
+full model instances in the relation's own order (its ``Meta.ordering``). Meant for the few short rows of a
+page's facts: long lists (a case's figures and outcomes) stay with ``prefetch_related``.
+
+A fold builds its SQL once per language and database and keeps it: building the JSON of every column anew
+costs more than the queries it saves. So define folds once, and read a folding queryset (do not nest it in
+another query: its SQL names the parent's table).
 """
 
-from django.db import NotSupportedError, models
+from django.db import NotSupportedError, connections, models
 from django.db.models import F, OuterRef, Subquery
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONObject
 from django.db.models.query import ModelIterable
+from django.utils import translation
 
 # JSON has no exact decimal nor a time zone that SQLite keeps: such columns would come back changed.
 UNFOLDABLE = (models.DecimalField, models.DateTimeField, models.TimeField, models.DurationField)
 
 
 class Fold:
-    """A relation to read folded, like ``Prefetch``: ``queryset`` gives its order and, with ``select_related``,
-    the objects that come with each row; ``children`` are relations of its rows, folded in turn."""
+    """A relation to read folded, with the objects each of its rows selects (``select_related`` lookups) and
+    ``children``: relations of its rows, folded in turn."""
 
-    def __init__(self, lookup, queryset=None, children=()):
+    def __init__(self, lookup, *select_related, children=()):
         self.lookup = lookup
-        self.queryset = queryset
-        self.children = [child if isinstance(child, Fold) else Fold(child) for child in children]
+        self.select_related = select_related
+        self.children = children
+        self.built = {}
+
+    def expression(self, parent, using):
+        """The relation of each ``parent`` row as a JSON array, for ``annotate()``."""
+        connection = connections[using]
+        key = (connection.alias, translation.get_language())  # the order of translated names follows the language
+        if key not in self.built:
+            rows = self.rows(parent)
+            query = parent._base_manager.all().query
+            sql, params = query.get_compiler(connection=connection).compile(rows.resolve_expression(query))
+            self.built[key] = FoldedSQL(sql, params, rows)
+        return self.built[key]
 
     def rows(self, parent):
-        """The subquery that reads this relation of each ``parent`` row as one JSON array."""
         relation = parent._meta.get_field(self.lookup)
         model = relation.related_model
-        queryset = model._default_manager.all() if self.queryset is None else self.queryset
+        queryset = model._default_manager.all()
+        if self.select_related:
+            queryset = queryset.select_related(*self.select_related)
         # The name by which the related rows filter on their parent: "case" for Case.participations (the
         # reverse of a foreign key), "cases" for Case.themes (a many-to-many field).
         back = relation.field.name if relation.auto_created else relation.related_query_name()
@@ -41,6 +61,14 @@ class Fold:
         # modeltranslation's values() would select every column beside the expression; raw_values() does not.
         values = getattr(queryset, "raw_values", queryset.values)
         return FoldedRows(values(item=item(model, related, children)), relation, related, children)
+
+
+class FoldedSQL(RawSQL):
+    """A fold's SQL as built (see ``Fold.expression``), with what its rows become."""
+
+    def __init__(self, sql, params, rows):
+        super().__init__(sql, params, output_field=models.JSONField())
+        self.rows = rows
 
 
 def item(model, related, children, prefix=""):
@@ -116,20 +144,19 @@ class FoldingIterable(ModelIterable):
 
     def __iter__(self):
         folds = {
-            name: expression
+            name: expression.rows
             for name, expression in self.queryset.query.annotations.items()
-            if isinstance(expression, FoldedRows)
+            if isinstance(expression, FoldedSQL)
         }
         for obj in super().__iter__():
-            for name, expression in folds.items():
-                expression.unfold(obj, obj.__dict__.pop(name))
+            for name, rows in folds.items():
+                rows.unfold(obj, obj.__dict__.pop(name))
             yield obj
 
 
 class FoldingQuerySet(models.QuerySet):
-    def fold(self, *lookups):
-        """Read these relations of each row inside the row itself (see the module's docstring)."""
-        folds = [lookup if isinstance(lookup, Fold) else Fold(lookup) for lookup in lookups]
-        clone = self.annotate(**{f"{fold.lookup}_folded": fold.rows(self.model) for fold in folds})
+    def fold(self, *folds):
+        """Read these relations (``Fold``s) of each row inside the row itself (see the module's docstring)."""
+        clone = self.annotate(**{f"{fold.lookup}_folded": fold.expression(self.model, self.db) for fold in folds})
         clone._iterable_class = FoldingIterable
         return clone

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.utils import build_localized_fieldname, get_language
 
-from casebook.organizations.models import YEAR_VALIDATORS, Commissioner, Posting, SlugQuerySet
+from casebook.organizations.models import YEAR_VALIDATORS, SlugQuerySet
 from casebook.regions.models import Region
 
 from .folding import Fold, FoldingQuerySet
@@ -275,6 +275,17 @@ class Initiative(models.Model):
         return (self.slug,)
 
 
+# The case page's short relations, read inside the case's own row (folding.py).
+CASE_PAGE_FOLDS = [
+    Fold("themes"),
+    Fold("initiatives"),
+    Fold("sources", "publisher"),
+    Fold("participations", "organization"),
+    Fold("commissioners", "organization", children=[Fold("postings", "region")]),
+    Fold("collection_entries", "collection__publisher"),
+]
+
+
 class CaseQuerySet(FoldingQuerySet):
     def published(self):
         """The one definition of what the public may see."""
@@ -347,18 +358,7 @@ class CaseQuerySet(FoldingQuerySet):
         trail Shaanxi › Tongchuan › Yijun County), its figures and its outcomes."""
         return (
             self.select_related("assistance_type")
-            .fold(
-                "themes",
-                "initiatives",
-                Fold("sources", Source.objects.select_related("publisher")),
-                Fold("participations", Participation.objects.select_related("organization")),
-                Fold(
-                    "commissioners",
-                    Commissioner.objects.select_related("organization"),
-                    children=[Fold("postings", Posting.objects.select_related("region"))],
-                ),
-                Fold("collection_entries", CollectionEntry.objects.select_related("collection__publisher")),
-            )
+            .fold(*CASE_PAGE_FOLDS)
             .prefetch_related(
                 models.Prefetch("regions", queryset=Region.objects.with_ancestors()),
                 "figures",
