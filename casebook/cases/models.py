@@ -13,8 +13,10 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from modeltranslation.utils import build_localized_fieldname, get_language
 
-from casebook.organizations.models import YEAR_VALIDATORS, Commissioner, SlugQuerySet
+from casebook.organizations.models import YEAR_VALIDATORS, SlugQuerySet
+from casebook.regions.models import Region
 
+from .folding import Fold, FoldingQuerySet
 from .images import figure_upload_to, validate_image
 
 # The language suffixes of translated columns: title_zh_hans, title_en.
@@ -297,7 +299,18 @@ class Initiative(models.Model):
         return (self.slug,)
 
 
-class CaseQuerySet(models.QuerySet):
+# The case page's short relations, read inside the case's own row (folding.py).
+CASE_PAGE_FOLDS = [
+    Fold("themes"),
+    Fold("initiatives"),
+    Fold("sources", "publisher"),
+    Fold("participations", "organization"),
+    Fold("commissioners", "organization", children=[Fold("postings", "region")]),
+    Fold("collection_entries", "collection__publisher"),
+]
+
+
+class CaseQuerySet(FoldingQuerySet):
     def published(self):
         """The one definition of what the public may see."""
         return self.filter(status=Case.Status.PUBLISHED, published_at__lte=timezone.now())
@@ -362,21 +375,17 @@ class CaseQuerySet(models.QuerySet):
         return cases.select_related("assistance_type").prefetch_related(*card_prefetches())
 
     def for_detail(self):
-        return self.select_related("assistance_type").prefetch_related(
-            "themes",
-            "regions",
-            "initiatives",
-            models.Prefetch("sources", queryset=Source.objects.select_related("publisher")),
-            models.Prefetch("participations", queryset=Participation.objects.select_related("organization")),
-            models.Prefetch(
-                "commissioners",
-                queryset=Commissioner.objects.select_related("organization").prefetch_related("postings__region"),
-            ),
-            models.Prefetch(
-                "collection_entries", queryset=CollectionEntry.objects.select_related("collection__publisher")
-            ),
-            "figures",
-            models.Prefetch("outcomes", queryset=Outcome.objects.select_related("metric", "region", "source")),
+        """A case with everything its page shows, in four queries whatever its size: the case with its short
+        relations folded into its row (folding.py), then its places (each with the regions above it, for the
+        trail Shaanxi › Tongchuan › Yijun County), its figures and its outcomes."""
+        return (
+            self.select_related("assistance_type")
+            .fold(*CASE_PAGE_FOLDS)
+            .prefetch_related(
+                models.Prefetch("regions", queryset=Region.objects.with_ancestors()),
+                "figures",
+                models.Prefetch("outcomes", queryset=Outcome.objects.select_related("metric", "region", "source")),
+            )
         )
 
     def get_by_natural_key(self, slug):

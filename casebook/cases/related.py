@@ -1,4 +1,4 @@
-from django.db.models import Q
+from django.db.models import Q, Value
 
 from casebook.regions.models import Region
 
@@ -10,19 +10,23 @@ RELATED_CASES = 4
 def related_cases(case):
     """A few published cases in the same places (or below them), then of the same type; newest first.
 
-    Two small queries, each one index range: not one query that ranks every case by likeness.
+    One query of two small parts, each one index range: not one query that ranks every case by likeness.
     """
-    others = Case.objects.published().exclude(pk=case.pk).select_related("assistance_type")
+    others = Case.objects.published().exclude(pk=case.pk)
     near = Q()
     for region in case.regions.all():
         near |= Q(path__startswith=region.path)
-    found = []
+    # Up to RELATED_CASES of each kind: the ones of the same type fill what the places leave.
+    parts = [others.of_type(case.assistance_type_id).values("pk")[:RELATED_CASES]]
     if near:
         # Places first (a small table), then their links by the region index: a prefix match on the
         # joined path would scan every link.
         in_places = Case.regions.through.objects.filter(region__in=Region.objects.filter(near)).values("case")
-        found = list(others.filter(pk__in=in_places)[:RELATED_CASES])
-    if len(found) < RELATED_CASES:
-        same_type = others.of_type(case.assistance_type_id).exclude(pk__in=[other.pk for other in found])
-        found += list(same_type[: RELATED_CASES - len(found)])
-    return found
+        parts.insert(0, others.filter(pk__in=in_places).values("pk")[:RELATED_CASES])
+    # One UNION ALL of the parts, nearby first, each newest first; a case in both keeps its nearby place.
+    rows = Case.objects.select_related("assistance_type")
+    ranked = [rows.filter(pk__in=part).annotate(rank=Value(rank)).order_by() for rank, part in enumerate(parts)]
+    found = {}
+    for other in ranked[0].union(*ranked[1:], all=True).order_by("rank", "-published_at", "-pk"):
+        found.setdefault(other.pk, other)
+    return list(found.values())[:RELATED_CASES]

@@ -7,8 +7,6 @@ from django.shortcuts import render
 from django.views import View
 from django.views.generic import DetailView
 
-from casebook.regions.models import Region
-
 from . import facets
 from .counts import (
     collections_with_case_counts,
@@ -151,7 +149,7 @@ class CaseDetailView(DetailView):
     def get_context_data(self, **kwargs):
         case = self.object
         context = super().get_context_data(
-            region_trails=region_trails(case.regions.all()),
+            region_trails=[region.trail for region in case.regions.all()],
             related_cases=related_cases(case),
             outcome_chart=outcome_chart(case.outcomes.all()),
             **kwargs,
@@ -161,10 +159,3 @@ class CaseDetailView(DetailView):
             context["open_graph"] = open_graph(case, self.request, image_url)
             context["json_ld"] = case_json_ld(case, self.request, image_url)
         return context
-
-
-def region_trails(regions):
-    """Each region with the regions above it, top first (Shaanxi › Tongchuan › Yijun County): one query for all."""
-    codes = {code for region in regions for code in region.path_codes}
-    by_code = Region.objects.in_bulk(codes, field_name="code")
-    return [[by_code[code] for code in region.path_codes if code in by_code] for region in regions]

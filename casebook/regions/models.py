@@ -19,6 +19,10 @@ class RegionQuerySet(models.QuerySet):
         codes = region.path_codes if include_self else region.path_codes[:-1]
         return self.filter(code__in=codes).order_by("path")
 
+    def with_ancestors(self):
+        """Each region with every region above it, in the same query: ``region.trail`` then reads no more."""
+        return self.select_related("__".join(["parent"] * (len(Region.Level) - 1)))
+
     def get_by_natural_key(self, code):
         return self.get(code=code)
 
@@ -95,6 +99,14 @@ class Region(models.Model):
     def clean(self):
         if self.parent_id and self.pk and self.parent.path.startswith(self.path or "\0"):
             raise ValidationError({"parent": _("A region cannot be placed inside itself or one of its own parts.")})
+
+    @property
+    def trail(self):
+        """The regions from the top of the tree down to this one: Shaanxi › Tongchuan › Yijun County."""
+        trail = [self]
+        while trail[0].parent_id:
+            trail.insert(0, trail[0].parent)
+        return trail
 
     @property
     def path_codes(self):

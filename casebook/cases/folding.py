@@ -1,0 +1,162 @@
+"""Short to-many relations read inside their parent's own row, as JSON: one query where ``prefetch_related``
+takes one per relation (and one more per level below it).
+
+    SOURCES = Fold("sources", "publisher")  # once, at import
+    Case.objects.fold(Fold("themes"), SOURCES)
+
+reads each case with its themes and its sources (each with its publisher, as ``select_related`` would) in the
+case's row; afterwards ``case.themes.all()`` answers from memory, exactly as after ``prefetch_related``, with
+full model instances in the relation's own order (its ``Meta.ordering``). Meant for the few short rows of a
+page's facts: long lists (a case's figures and outcomes) stay with ``prefetch_related``.
+
+A fold builds its SQL once per language and database and keeps it: building the JSON of every column anew
+costs more than the queries it saves. So define folds once, and read a folding queryset (do not nest it in
+another query: its SQL names the parent's table).
+"""
+
+from django.db import NotSupportedError, connections, models
+from django.db.models import F, OuterRef, Subquery
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import JSONObject
+from django.db.models.query import ModelIterable
+from django.utils import translation
+
+# JSON has no exact decimal nor a time zone that SQLite keeps: such columns would come back changed.
+UNFOLDABLE = (models.DecimalField, models.DateTimeField, models.TimeField, models.DurationField)
+
+
+class Fold:
+    """A relation to read folded, with the objects each of its rows selects (``select_related`` lookups) and
+    ``children``: relations of its rows, folded in turn."""
+
+    def __init__(self, lookup, *select_related, children=()):
+        self.lookup = lookup
+        self.select_related = select_related
+        self.children = children
+        self.built = {}
+
+    def expression(self, parent, using):
+        """The relation of each ``parent`` row as a JSON array, for ``annotate()``."""
+        connection = connections[using]
+        key = (connection.alias, translation.get_language())  # the order of translated names follows the language
+        if key not in self.built:
+            rows = self.rows(parent)
+            query = parent._base_manager.all().query
+            sql, params = query.get_compiler(connection=connection).compile(rows.resolve_expression(query))
+            self.built[key] = FoldedSQL(sql, params, rows)
+        return self.built[key]
+
+    def rows(self, parent):
+        relation = parent._meta.get_field(self.lookup)
+        model = relation.related_model
+        queryset = model._default_manager.all()
+        if self.select_related:
+            queryset = queryset.select_related(*self.select_related)
+        # The name by which the related rows filter on their parent: "case" for Case.participations (the
+        # reverse of a foreign key), "cases" for Case.themes (a many-to-many field).
+        back = relation.field.name if relation.auto_created else relation.related_query_name()
+        queryset = queryset.filter(**{back: OuterRef("pk")})
+        related = queryset.query.select_related or {}
+        children = {child.lookup: child.rows(model) for child in self.children}
+        # modeltranslation's values() would select every column beside the expression; raw_values() does not.
+        values = getattr(queryset, "raw_values", queryset.values)
+        return FoldedRows(values(item=item(model, related, children)), relation, related, children)
+
+
+class FoldedSQL(RawSQL):
+    """A fold's SQL as built (see ``Fold.expression``), with what its rows become."""
+
+    def __init__(self, sql, params, rows):
+        super().__init__(sql, params, output_field=models.JSONField())
+        self.rows = rows
+
+
+def item(model, related, children, prefix=""):
+    """One row as a JSON object: every column, the objects it selects, its folded children."""
+    fields = {}
+    for field in model._meta.concrete_fields:
+        if isinstance(field, UNFOLDABLE):
+            raise ValueError(f"{model.__name__}.{field.name} cannot be folded: JSON would change its value.")
+        fields[field.attname] = F(prefix + field.attname)
+    for name, deeper in related.items():
+        fields[name] = item(model._meta.get_field(name).related_model, deeper, {}, f"{prefix}{name}__")
+    return JSONObject(**fields, **children)
+
+
+class FoldedRows(Subquery):
+    """A relation's rows for its parent's row, as a JSON array in the relation's order ([] if none).
+
+    The order is the inner query's ORDER BY: PostgreSQL's ARRAY(subquery) keeps it, and SQLite aggregates the rows
+    of an ordered FROM subquery in that order (it never flattens such a subquery into an aggregate).
+    """
+
+    output_field = models.JSONField()
+
+    def __init__(self, queryset, relation, related, children):
+        super().__init__(queryset)
+        self.relation = relation
+        self.related = related
+        self.children = children
+
+    def as_sql(self, compiler, connection, **extra_context):
+        raise NotSupportedError(f"Folding relations is written for SQLite and PostgreSQL, not {connection.vendor}.")
+
+    def as_sqlite(self, compiler, connection, **extra_context):
+        # JSON() marks the text as JSON, so that an object holding it nests the array rather than a string.
+        template = "JSON((SELECT JSON_GROUP_ARRAY(JSON(item)) FROM (%(subquery)s) folded))"
+        return super().as_sql(compiler, connection, template=template, **extra_context)
+
+    def as_postgresql(self, compiler, connection, **extra_context):
+        template = "TO_JSONB(ARRAY(%(subquery)s))"
+        return super().as_sql(compiler, connection, template=template, **extra_context)
+
+    def unfold(self, parent, rows):
+        """Put the relation's instances where ``prefetch_related`` would: ``parent.<relation>.all()`` reads them."""
+        db = parent._state.db
+        objects = [build(self.relation.related_model, row, self.related, db) for row in rows]
+        for obj, row in zip(objects, rows, strict=True):
+            if self.relation.auto_created:  # each row's link back to its parent, as Participation.case
+                self.relation.field.set_cached_value(obj, parent)
+            for name, child in self.children.items():
+                child.unfold(obj, row[name])
+        name = self.relation.get_accessor_name() if self.relation.auto_created else self.relation.name
+        queryset = getattr(parent, name).get_queryset()
+        queryset._result_cache = objects
+        queryset._prefetch_done = True
+        if not hasattr(parent, "_prefetched_objects_cache"):
+            parent._prefetched_objects_cache = {}
+        parent._prefetched_objects_cache[name] = queryset
+
+
+def build(model, row, related, db):
+    """A model instance from its JSON object, with the related objects it selects (None for a null key)."""
+    if row[model._meta.pk.attname] is None:
+        return None
+    obj = model.from_db(db, None, [field.to_python(row[field.attname]) for field in model._meta.concrete_fields])
+    for name, deeper in related.items():
+        field = model._meta.get_field(name)
+        field.set_cached_value(obj, build(field.related_model, row[name], deeper, db))
+    return obj
+
+
+class FoldingIterable(ModelIterable):
+    """Model instances whose folded relations are unpacked into their prefetch caches as they are read."""
+
+    def __iter__(self):
+        folds = {
+            name: expression.rows
+            for name, expression in self.queryset.query.annotations.items()
+            if isinstance(expression, FoldedSQL)
+        }
+        for obj in super().__iter__():
+            for name, rows in folds.items():
+                rows.unfold(obj, obj.__dict__.pop(name))
+            yield obj
+
+
+class FoldingQuerySet(models.QuerySet):
+    def fold(self, *folds):
+        """Read these relations (``Fold``s) of each row inside the row itself (see the module's docstring)."""
+        clone = self.annotate(**{f"{fold.lookup}_folded": fold.expression(self.model, self.db) for fold in folds})
+        clone._iterable_class = FoldingIterable
+        return clone
