@@ -1,11 +1,42 @@
+"""The sitemap: an index at /sitemap.xml naming the pages of each section (/sitemap-cases.xml?p=2), every
+address in both languages.
+
+Django's Sitemap puts all of a section's items in memory to count and page them, for the index and again
+for each page: at 100,000 cases, every case twice for every request. Here a section counts its items in
+the database and reads one page of them at a time (``Pages``).
+"""
+
 from django.contrib.sitemaps import Sitemap
-from django.db.models import Exists, OuterRef
+from django.core.paginator import Paginator
+from django.db.models import Exists, Max, OuterRef, QuerySet
+from django.db.models.functions import Greatest
 from django.urls import reverse
 
 from casebook.organizations.models import Commissioner, Organization
 from casebook.regions.models import Region
 
-from .models import Case, Collection, Participation
+from .counts import cached, published_case_count
+from .models import Case, CaseFacet, Collection, Participation
+
+
+class Pages:
+    """A sitemap's (item, language) pairs as Django's paginator reads them: counted, then sliced a page
+    at a time, which reads that page's items only."""
+
+    def __init__(self, sitemap):
+        self.sitemap = sitemap
+        self.languages = sitemap._languages()
+
+    def count(self):
+        return self.sitemap.count() * len(self.languages)
+
+    def __getitem__(self, pairs):
+        per_item = len(self.languages)
+        first = pairs.start // per_item
+        items = self.sitemap.page(first, -(-pairs.stop // per_item))
+        every = [(item, language) for item in items for language in self.languages]
+        start = pairs.start - first * per_item
+        return every[start : start + pairs.stop - pairs.start]
 
 
 class BilingualSitemap(Sitemap):
@@ -15,6 +46,20 @@ class BilingualSitemap(Sitemap):
     i18n = True
     alternates = True
     x_default = True
+    # Addresses a page (a case in two languages is two): a fifth of the protocol's 50,000, a few megabytes.
+    limit = 10_000
+
+    @property
+    def paginator(self):
+        return Paginator(Pages(self), self.limit)
+
+    def count(self):
+        items = self.items()
+        return items.count() if isinstance(items, QuerySet) else len(items)
+
+    def page(self, start, stop):
+        """The items from ``start`` to ``stop`` in the order of ``items()``."""
+        return self.items()[start:stop]
 
 
 class PageSitemap(BilingualSitemap):
@@ -34,10 +79,34 @@ class PageSitemap(BilingualSitemap):
 
 class CaseSitemap(BilingualSitemap):
     def items(self):
-        return Case.objects.published()
+        # Oldest first: a new case joins the last page and the pages before it stay as they were.
+        return Case.objects.published().order_by("published_at", "pk")
+
+    def count(self):
+        return published_case_count()
+
+    def page(self, start, stop):
+        # The page's ids along the index of published cases (a far page skips index entries, not case rows),
+        # then the three columns the sitemap writes, of those cases only.
+        ids = self.items().values("pk")[start:stop]
+        return Case.objects.filter(pk__in=ids).order_by("published_at", "pk").only("slug", "updated_at", "published_at")
 
     def lastmod(self, case):
-        return case.updated_at
+        # A case scheduled for publication changes nothing when it comes out: it was last modified for the
+        # public when it appeared.
+        return max(case.updated_at, case.published_at)
+
+    def get_latest_lastmod(self):
+        return cached(
+            "sitemap-lastmod",
+            lambda: self.items().aggregate(latest=Max(Greatest("updated_at", "published_at")))["latest"],
+        )
+
+
+def with_published_case(links):
+    """``links`` (facet rows, participations) whose case is published, probed one link at a time: the
+    search for a published case of one place or organization stops at its first."""
+    return links.filter(Exists(Case.objects.published().filter(pk=OuterRef("case"))))
 
 
 # The pages of regions, organizations and commissioners with at least one published case: an empty page
@@ -46,31 +115,27 @@ class CaseSitemap(BilingualSitemap):
 
 class RegionSitemap(BilingualSitemap):
     def items(self):
-        # The places published cases name, and every place above them (a province holds its counties' cases).
-        paths = Case.regions.through.objects.filter(case__in=Case.objects.published()).values_list(
-            "region__path", flat=True
-        )
-        codes = {code for path in paths.distinct() for code in path.split("/") if code}
-        return Region.objects.filter(code__in=codes).order_by("path")
+        # The places published cases name, and every place above them (a province holds its counties' cases):
+        # the facet index has a row for each.
+        in_place = CaseFacet.objects.filter(facet=CaseFacet.Facet.REGION, value=OuterRef("pk"))
+        return Region.objects.filter(Exists(with_published_case(in_place))).order_by("path").only("slug")
 
 
 class OrganizationSitemap(BilingualSitemap):
     def items(self):
-        in_public_case = Participation.objects.filter(organization=OuterRef("pk"), case__in=Case.objects.published())
-        return Organization.objects.filter(Exists(in_public_case)).order_by("slug")
+        taking_part = Participation.objects.filter(organization=OuterRef("pk"))
+        return Organization.objects.filter(Exists(with_published_case(taking_part))).order_by("slug").only("slug")
 
 
 class CommissionerSitemap(BilingualSitemap):
     def items(self):
-        named = Case.commissioners.through.objects.filter(
-            commissioner=OuterRef("pk"), case__in=Case.objects.published()
-        )
-        return Commissioner.objects.filter(Exists(named)).order_by("slug")
+        named = Case.commissioners.through.objects.filter(commissioner=OuterRef("pk"))
+        return Commissioner.objects.filter(Exists(with_published_case(named))).order_by("slug").only("slug")
 
 
 class CollectionSitemap(BilingualSitemap):
     def items(self):
-        return Collection.objects.order_by("slug")
+        return Collection.objects.order_by("slug").only("slug")
 
 
 SITEMAPS = {
