@@ -15,8 +15,9 @@ from django.urls import reverse
 from casebook.organizations.models import Commissioner, Organization
 from casebook.regions.models import Region
 
-from .counts import cached, published_case_count
+from .counts import published_case_count
 from .models import Case, CaseFacet, Collection, Participation
+from .versions import cached
 
 
 class Pages:
