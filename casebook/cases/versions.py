@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models.signals import post_delete, post_save
 from django.utils import timezone
 
-from .models import Case, Outcome
+from .models import AssistanceType, Case, Collection, Outcome
 
 VERSION_KEY = "casebook:published-data-version"
 # A backstop for writes that bypass every signal (SQL by hand); the version serves every other change.
@@ -62,8 +62,11 @@ def cached(name, compute):
 
 
 def connect():
-    """Called from CasesConfig.ready(): the changes reindexing does not announce. Outcomes are not indexed,
-    and a deleted case was taken out of the index before its row went."""
-    for model in (Case, Outcome):
+    """Called from CasesConfig.ready(): the changes reindexing does not announce. Outcomes are not indexed;
+    a deleted case was taken out of the index before its row went; the index holds the ids of types and
+    collections, not their names, which the cached panel and cards show. (Renamed places, organizations,
+    commissioners and themes reindex the cases that name them.)"""
+    for model in (Outcome, AssistanceType, Collection):
+        post_save.connect(data_changed, sender=model, dispatch_uid=f"data-changed-save-{model.__name__}")
+    for model in (Case, Outcome, AssistanceType, Collection):
         post_delete.connect(data_changed, sender=model, dispatch_uid=f"data-changed-delete-{model.__name__}")
-    post_save.connect(data_changed, sender=Outcome, dispatch_uid="data-changed-save-Outcome")
