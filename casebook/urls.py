@@ -27,7 +27,7 @@ urlpatterns = [
     path(
         "sitemap-<slug:section>.xml",
         sitemaps.sitemap,
-        {"sitemaps": SITEMAPS},
+        {"sitemaps": SITEMAPS, "template_name": "cases/sitemap.xml"},
         name="django.contrib.sitemaps.views.sitemap",
     ),
     *i18n_patterns(
