@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemaps
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -21,11 +21,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # Read-only JSON for programs: not language-prefixed, text comes in every language at once.
     path("api/", include("casebook.api.urls")),
-    # One sitemap for both languages: each entry lists its other-language addresses.
+    # One sitemap for both languages: each entry lists its other-language addresses. The index names the
+    # pages of every section (the protocol allows 50,000 addresses a file; the cases alone are more).
+    path("sitemap.xml", sitemaps.index, {"sitemaps": SITEMAPS}, name="sitemap"),
     path(
-        "sitemap.xml",
-        sitemap,
-        {"sitemaps": SITEMAPS},
+        "sitemap-<slug:section>.xml",
+        sitemaps.sitemap,
+        {"sitemaps": SITEMAPS, "template_name": "cases/sitemap.xml"},
         name="django.contrib.sitemaps.views.sitemap",
     ),
     *i18n_patterns(

@@ -1,7 +1,9 @@
 """Machines that follow the site: Atom feeds of newly published cases (all, per region, per type) and
 the sitemap, which lists every published case in both languages."""
 
-from datetime import timedelta
+import html
+import re
+from datetime import datetime, timedelta
 
 import pytest
 from django.db import connection
@@ -10,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from casebook.cases.models import Case
+from casebook.cases.sitemaps import BilingualSitemap
 
 from .factories import make_case, make_region, make_type
 
@@ -19,6 +22,18 @@ pytestmark = pytest.mark.django_db
 def url(name, language="en", **kwargs):
     with translation.override(language):
         return reverse(name, kwargs=kwargs or None)
+
+
+def whole_sitemap(client):
+    """The index at /sitemap.xml and every page it names, as one text."""
+    index = client.get("/sitemap.xml")
+    assert index.status_code == 200
+    content = index.content.decode()
+    for address in re.findall(r"<loc>http://testserver(/[^<]*)</loc>", content):
+        page = client.get(html.unescape(address))
+        assert page.status_code == 200, address
+        content += page.content.decode()
+    return content
 
 
 def entry_titles(content):
@@ -104,10 +119,10 @@ def test_unpublished_and_scheduled_cases_never_appear_in_a_feed(client, hidden_c
 
 def test_unpublished_and_scheduled_cases_never_appear_in_the_sitemap(client, hidden_cases):
     make_case(slug="visible")
-    content = client.get("/sitemap.xml").content
-    assert b"/cases/visible/" in content
-    assert b"Secret" not in content
-    assert b"secret-" not in content
+    content = whole_sitemap(client)
+    assert "/cases/visible/" in content
+    assert "Secret" not in content
+    assert "secret-" not in content
 
 
 def test_region_feed_includes_the_cases_below_the_region(client):
@@ -151,7 +166,7 @@ def test_unknown_slug_is_not_found(client, name):
 def test_sitemap_lists_each_case_in_both_languages_with_alternates(client):
     case = make_case(slug="yijun")
 
-    response = client.get("/sitemap.xml")
+    response = client.get("/sitemap-cases.xml")
 
     assert response.status_code == 200
     content = response.content.decode()
@@ -165,7 +180,7 @@ def test_sitemap_lists_each_case_in_both_languages_with_alternates(client):
 
 
 def test_sitemap_lists_the_home_and_listing_pages(client):
-    content = client.get("/sitemap.xml").content.decode()
+    content = whole_sitemap(client)
     for language in ("zh-hans", "en"):
         assert f"<loc>http://testserver/{language}/</loc>" in content
         assert f"<loc>http://testserver/{language}/cases/</loc>" in content
@@ -201,3 +216,88 @@ def test_feeds_run_a_constant_number_of_queries(client, django_assert_max_num_qu
     with django_assert_max_num_queries(two_cases):
         response = client.get(address)
     assert response.content.count(b"<entry>") == 10
+
+
+# The sitemap's index and its pages
+
+
+@pytest.fixture
+def small_pages(monkeypatch):
+    """Sitemap pages of four addresses: two cases in two languages."""
+    monkeypatch.setattr(BilingualSitemap, "limit", 4)
+
+
+def sitemap_locations(content):
+    return re.findall(r"<loc>http://testserver(/[^<]*)</loc>", content)
+
+
+def test_sitemap_index_names_every_page_of_every_section(client, small_pages):
+    now = timezone.now()
+    for n in range(5):
+        make_case(slug=f"case-{n}", published_at=now - timedelta(days=10 - n))
+
+    response = client.get("/sitemap.xml")
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/xml"
+    assert sitemap_locations(response.content.decode()) == [
+        "/sitemap-pages.xml",
+        "/sitemap-pages.xml?p=2",
+        "/sitemap-pages.xml?p=3",
+        "/sitemap-cases.xml",
+        "/sitemap-cases.xml?p=2",
+        "/sitemap-cases.xml?p=3",
+        "/sitemap-regions.xml",
+        "/sitemap-organizations.xml",
+        "/sitemap-commissioners.xml",
+        "/sitemap-collections.xml",
+    ]
+
+
+def test_sitemap_pages_list_published_cases_oldest_first_each_once(client, small_pages, hidden_cases):
+    now = timezone.now()
+    for n in range(5):
+        make_case(slug=f"case-{n}", published_at=now - timedelta(days=10 - n))
+    pages = [client.get("/sitemap-cases.xml", {"p": p}).content.decode() for p in (1, 2, 3)]
+
+    slugs = [re.findall(r"<loc>http://testserver/en/cases/([^/]+)/</loc>", page) for page in pages]
+
+    assert slugs == [["case-0", "case-1"], ["case-2", "case-3"], ["case-4"]]
+    assert all(page.count("<url>") == 2 * len(page_slugs) for page, page_slugs in zip(pages, slugs, strict=True))
+    assert not any("secret-" in page for page in pages)
+
+
+@pytest.mark.parametrize("page", ["0", "-1", "4", "two", "1.5", "99999999999999999999", "9" * 5000, ""])
+def test_a_sitemap_page_past_the_end_or_not_a_number_is_a_404(client, small_pages, page):
+    for n in range(5):
+        make_case(slug=f"case-{n}")
+    assert client.get("/sitemap-cases.xml", {"p": page}).status_code == 404
+
+
+def test_an_unknown_sitemap_section_is_a_404(client):
+    assert client.get("/sitemap-nothing.xml").status_code == 404
+
+
+def test_a_sitemap_page_reads_its_cases_in_a_constant_number_of_queries(client, django_assert_max_num_queries):
+    for n in range(30):
+        make_case(slug=f"case-{n}", regions=[make_region()])
+    with django_assert_max_num_queries(2):  # the count, the page of cases
+        response = client.get("/sitemap-cases.xml")
+    assert response.content.decode().count("<url>") == 60
+
+
+def test_a_case_that_came_out_as_scheduled_was_last_modified_when_it_came_out(client):
+    now = timezone.now()
+    case = make_case(slug="scheduled")
+    Case.objects.filter(pk=case.pk).update(updated_at=now - timedelta(days=30), published_at=now - timedelta(days=2))
+    older = make_case(slug="older")
+    Case.objects.filter(pk=older.pk).update(updated_at=now - timedelta(days=40), published_at=now - timedelta(days=50))
+
+    page = client.get("/sitemap-cases.xml").content.decode()
+    index = client.get("/sitemap.xml").content.decode()
+
+    came_out = timezone.localdate(now - timedelta(days=2)).isoformat()
+    assert f"<lastmod>{timezone.localdate(now - timedelta(days=40)).isoformat()}</lastmod>" in page
+    assert f"<lastmod>{came_out}</lastmod>" in page
+    cases_entry = index.split("/sitemap-cases.xml</loc>")[1].split("</sitemap>")[0]
+    assert datetime.fromisoformat(re.search("<lastmod>(.*)</lastmod>", cases_entry)[1]) == now - timedelta(days=2)

@@ -67,6 +67,7 @@ def site():
         "theme": "e-commerce",
         "organization": "cainiao",
         "collection": "first-batch",
+        "sitemap section": "cases",
     }
     return {"public": public, "secrets": secrets, "slugs": slugs}
 
@@ -121,6 +122,7 @@ def test_every_public_url_is_found(site):
     urls = public_urls(site["slugs"], Client())
     assert reverse("cases:detail", kwargs={"slug": "visible"}) in urls
     assert "/sitemap.xml" in urls
+    assert "/sitemap-cases.xml" in urls
 
 
 FILTERS = ["q", "region", "type", "theme", "organization", "org_kind", "commissioner", "collection", "year", "sort"]

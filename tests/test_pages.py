@@ -25,6 +25,7 @@ from .factories import (
     make_theme,
     make_type,
 )
+from .test_feeds import whole_sitemap
 
 pytestmark = pytest.mark.django_db
 
@@ -487,7 +488,7 @@ def test_sitemap_lists_entity_pages_with_published_cases(client, shaanxi):
     case.commissioners.add(liu)
     for hidden in hidden_cases(regions=[region("yanan")], organizations=[quiet]):
         hidden.commissioners.add(hidden_commissioner)
-    content = client.get("/sitemap.xml").content.decode()
+    content = whole_sitemap(client)
     for language in ("zh-hans", "en"):
         for address in [
             "regions/shaanxi/",
@@ -533,6 +534,22 @@ def test_bulk_writers_make_the_counts_forget(client, shaanxi):
     assert '<a href="/en/regions/shaanxi/">Shaanxi</a> <span class="count">0 cases</span>' in (
         client.get(url("cases:region_index")).content.decode()
     )
+
+
+def test_counts_take_in_a_scheduled_case_when_its_time_comes(client, shaanxi, monkeypatch):
+    enterprise = make_type(name="Enterprises", slug="enterprise")
+    make_case(assistance_type=enterprise, regions=[shaanxi])
+    make_case(assistance_type=enterprise, regions=[shaanxi], published_at=timezone.now() + timedelta(hours=1))
+    home = url("cases:home")
+    assert f'<a href="{LIST_URL}?type=enterprise">Enterprises</a> <span class="count">1 case</span>' in (
+        client.get(home).content.decode()
+    )
+    later = timezone.now() + timedelta(hours=2)
+    monkeypatch.setattr(timezone, "now", lambda: later)  # nothing is saved when its time comes
+    content = client.get(home).content.decode()
+    assert f'<a href="{LIST_URL}?type=enterprise">Enterprises</a> <span class="count">2 cases</span>' in content
+    assert f'<a href="{LIST_URL}?region=shaanxi">Shaanxi</a> <span class="count">2 cases</span>' in content
+    assert "Search 2 published cases" in text(client.get(home))
 
 
 def test_organization_counts_follow_new_participations(client, alibaba):

@@ -6,8 +6,8 @@ class CasesConfig(AppConfig):
     verbose_name = "Cases"
 
     def ready(self):
-        # Importing indexing connects the receivers that keep the search and facet index current;
-        # counts.connect() makes the cached case counts forget on every change.
-        from . import counts, indexing  # noqa: F401
+        # Importing indexing connects the receivers that keep the search and facet index current (each
+        # reindex makes a new version of the published data); versions.connect() the changes it does not see.
+        from . import indexing, versions  # noqa: F401
 
-        counts.connect()
+        versions.connect()

@@ -1,55 +1,17 @@
 """How many published cases each region, type, organization and collection holds; outcome totals.
 
 Counting every published case takes a pass over all of them (most of a second at 100,000 cases), so the
-figures are cached: for COUNTS_TIMEOUT seconds at most, and forgotten at once when a case, its places or
-its outcomes change in this process (see ``connect``). The timeout also bounds how late a case scheduled for
-publication joins the counts, since nothing is saved when its time comes; with a cache shared by several
-processes (Redis, Memcached, the database) every process forgets at once.
+figures are cached under the version of the published data (``versions``): any change, or a scheduled case
+coming due, makes them counted afresh.
 """
 
-import time
-
-from django.core.cache import cache
 from django.db.models import Avg, Count, F, Q, Sum, Value
 from django.db.models.functions import StrIndex, Substr
-from django.db.models.signals import m2m_changed, post_delete, post_save
 
 from casebook.regions.models import Region
 
 from .models import AssistanceType, Case, Collection, CollectionEntry, Outcome, Participation
-from .signals import cases_changed
-
-COUNTS_TIMEOUT = 60
-GENERATION_KEY = "casebook:counts:generation"
-
-
-def cached(name, compute):
-    """``compute()``, published-cases figures, from the cache of the current generation when it is there."""
-    generation = cache.get(GENERATION_KEY)
-    if generation is None:
-        cache.add(GENERATION_KEY, time.time_ns(), None)
-        generation = cache.get(GENERATION_KEY)
-    key = f"casebook:counts:{generation}:{name}"
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, COUNTS_TIMEOUT)
-    return value
-
-
-def forget(**kwargs):
-    """A new generation: every cached figure is out of date (the old keys expire on their own)."""
-    cache.set(GENERATION_KEY, time.time_ns(), None)
-
-
-def connect():
-    """Called from CasesConfig.ready(): whatever changes what the counts count makes them forget."""
-    for model in (Case, CollectionEntry, Outcome, Participation, Region):
-        post_save.connect(forget, sender=model, dispatch_uid=f"counts-forget-save-{model.__name__}")
-        post_delete.connect(forget, sender=model, dispatch_uid=f"counts-forget-delete-{model.__name__}")
-    m2m_changed.connect(forget, sender=Case.regions.through, dispatch_uid="counts-forget-regions")
-    cases_changed.connect(forget, dispatch_uid="counts-forget-bulk")
-
+from .versions import cached
 
 # Regions
 

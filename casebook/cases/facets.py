@@ -5,15 +5,14 @@
 would list given the other active filters ("Shaanxi (12)").
 
 All facets, their labels and the total are one UNION ALL query over ``CaseFacet`` (each branch a GROUP BY
-over the cases the other filters leave), cached under the filter state and a version of the published
-data that every reindex bumps, and that expires when a scheduled case comes due.
+over the cases the other filters leave), cached under the filter state and the version of the published
+data (``versions``).
 """
 
 import functools
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
 from functools import cached_property
 from urllib.parse import quote_plus
 
@@ -37,9 +36,9 @@ from .models import (
     current_column,
 )
 from .search import matches_sql, query_groups
+from .versions import data_version
 
 Facet = CaseFacet.Facet
-VERSION_KEY = "casebook:published-data-version"
 TOTAL, TRAIL = 0, -1
 TYPED = "case_type"  # the column of a set of cases that gives each one's assistance type
 
@@ -66,34 +65,6 @@ SPECS = [
 ]
 SPEC_BY_PARAM = {spec.param: spec for spec in SPECS}
 KINDS = Organization.Kind.values
-
-
-# The version of the published data
-
-
-def data_changed():
-    """Called after every reindex: cached counts of earlier data are never read again."""
-    cache.set(VERSION_KEY, new_version(), timeout=None)
-
-
-def data_version():
-    """A token that changes whenever the published cases change, also when a scheduled case comes due."""
-    version = cache.get(VERSION_KEY)
-    if version is None or (version["due"] is not None and timezone.now() >= datetime.fromisoformat(version["due"])):
-        version = new_version()
-        cache.set(VERSION_KEY, version, timeout=None)
-    return version["token"]
-
-
-def new_version():
-    now = timezone.now()
-    due = (
-        Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=now)
-        .order_by("published_at")
-        .values_list("published_at", flat=True)
-        .first()
-    )
-    return {"token": now.isoformat(), "due": due.isoformat() if due else None}
 
 
 # Counting

@@ -16,7 +16,6 @@ from casebook.organizations.models import Commissioner, Organization
 from casebook.regions.models import Region
 
 from . import search
-from .facets import data_changed
 from .models import (
     TRANSLATED_COLUMNS,
     Case,
@@ -29,6 +28,7 @@ from .models import (
     Theme,
 )
 from .signals import cases_changed
+from .versions import data_changed
 
 BATCH = 500
 KINDS = {kind: position for position, kind in enumerate(Organization.Kind.values)}

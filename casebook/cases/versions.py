@@ -1,0 +1,72 @@
+"""The version of the published data, under which every cached figure of published cases is kept: the home
+and index counts, the outcome totals, the facet panel and the listing's cached cards.
+
+Any change to what the public sees makes a new version (``data_changed``): reindexing a case calls it
+(``indexing``), and so do the writes the index does not see (``connect``). A case scheduled for publication
+changes nothing when its time comes, so a version also ends at the publication time of the next scheduled
+case. The figures of older versions are never read again and expire on their own. With a cache shared by
+all processes (settings.CACHES in production) a change made by one is seen at once by every other.
+"""
+
+from datetime import datetime
+from uuid import uuid4
+
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+
+from .models import AssistanceType, Case, Collection, Outcome
+
+VERSION_KEY = "casebook:published-data-version"
+# A backstop for writes that bypass every signal (SQL by hand); the version serves every other change.
+TIMEOUT = 3600
+
+
+def data_version():
+    """A token that changes whenever the published cases change, also when a scheduled case comes due."""
+    version = cache.get(VERSION_KEY)
+    if version is None or (version["due"] is not None and timezone.now() >= datetime.fromisoformat(version["due"])):
+        version = new_version()
+        cache.set(VERSION_KEY, version, timeout=None)
+    return version["token"]
+
+
+def data_changed(**kwargs):
+    """Every cached figure is out of date. Within a transaction once more when it commits: a figure another
+    process computed from the data before the commit, and cached under the version of now, is dropped too."""
+    cache.set(VERSION_KEY, new_version(), timeout=None)
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: cache.set(VERSION_KEY, new_version(), timeout=None))
+
+
+def new_version():
+    now = timezone.now()
+    due = (
+        Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=now)
+        .order_by("published_at")
+        .values_list("published_at", flat=True)
+        .first()
+    )
+    return {"token": uuid4().hex, "due": due.isoformat() if due else None}
+
+
+def cached(name, compute):
+    """``compute()``, a figure of published cases, from the cache of the current version when it is there."""
+    key = f"casebook:figures:{data_version()}:{name}"
+    value = cache.get(key)
+    if value is None:
+        value = compute()
+        cache.set(key, value, TIMEOUT)
+    return value
+
+
+def connect():
+    """Called from CasesConfig.ready(): the changes reindexing does not announce. Outcomes are not indexed;
+    a deleted case was taken out of the index before its row went; the index holds the ids of types and
+    collections, not their names, which the cached panel and cards show. (Renamed places, organizations,
+    commissioners and themes reindex the cases that name them.)"""
+    for model in (Outcome, AssistanceType, Collection):
+        post_save.connect(data_changed, sender=model, dispatch_uid=f"data-changed-save-{model.__name__}")
+    for model in (Case, Outcome, AssistanceType, Collection):
+        post_delete.connect(data_changed, sender=model, dispatch_uid=f"data-changed-delete-{model.__name__}")

@@ -1,0 +1,89 @@
+"""One version of the published data keys every cached figure: counts, facet panels and listing cards."""
+
+import pytest
+from django.urls import reverse
+
+from casebook.cases.versions import cached, data_changed, data_version
+
+from .factories import (
+    make_case,
+    make_collection,
+    make_commissioner,
+    make_metric,
+    make_organization,
+    make_outcome,
+    make_region,
+    make_theme,
+    make_type,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_figure_cached_before_a_change_commits_is_not_read_after_it(django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        data_changed()
+        # Another process reads the data as it was before the commit, and caches its figure under the new version.
+        assert cached("cases", lambda: "as before the commit") == "as before the commit"
+    assert cached("cases", lambda: "as committed") == "as committed"
+
+
+def test_outcomes_and_deleted_cases_make_a_new_version():
+    case = make_case()
+    before = data_version()
+    outcome = make_outcome(case, metric=make_metric())
+    assert data_version() != before
+    before = data_version()
+    outcome.delete()
+    assert data_version() != before
+    before = data_version()
+    case.delete()
+    assert data_version() != before
+
+
+# Renamed reference data: the listing's cached panel and cards show the new name at once
+
+NAME_FIELD = {
+    "type": "name",
+    "theme": "name",
+    "region": "name",
+    "organization": "name",
+    "commissioner": "name",
+    "collection": "short_title",
+}
+
+
+@pytest.fixture
+def named():
+    """A published case with one of each kind of reference data, each named "Old <kind>"."""
+    things = {
+        "type": make_type(name="Old type"),
+        "theme": make_theme(name="Old theme"),
+        "region": make_region(name="Old region"),
+        "organization": make_organization(name="Old organization"),
+        "collection": make_collection(short_title="Old collection"),
+    }
+    things["commissioner"] = make_commissioner(name="Old commissioner", organization=things["organization"])
+    case = make_case(
+        assistance_type=things["type"],
+        themes=[things["theme"]],
+        regions=[things["region"]],
+        organizations=[things["organization"]],
+        collections=[things["collection"]],
+    )
+    case.commissioners.add(things["commissioner"])
+    return things
+
+
+@pytest.mark.parametrize("kind", list(NAME_FIELD))
+def test_a_rename_shows_on_the_listing_whose_panel_and_cards_were_cached(client, named, kind):
+    listing = reverse("cases:list")
+    assert f"Old {kind}" in client.get(listing).content.decode()  # the panel and the cards are cached now
+
+    thing = named[kind]
+    setattr(thing, NAME_FIELD[kind], f"New {kind}")
+    thing.save()
+
+    content = client.get(listing).content.decode()
+    assert f"New {kind}" in content
+    assert f"Old {kind}" not in content
