@@ -23,6 +23,8 @@ NOT_TARGETED = {"B", "about"}  # the baseline and a page without cases: shown, n
 
 def read_run(path):
     """The last JSON object with "pages" in the file (a bare results file or a whole `make bench` log)."""
+    if not Path(path).exists():
+        raise SystemExit(f"{path}: no such run (make bench with that BENCH_COUNT and DATABASE_URL saves it)")
     for line in reversed(Path(path).read_text(encoding="utf-8").splitlines()):
         line = line.strip()
         if line.startswith("{"):
