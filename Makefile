@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint check clean messages serve-prod deploy-check backup-restore-check faults load bench bench-import
+.PHONY: run test lint check clean messages serve-prod deploy-check backup-restore-check faults load bench bench-scale bench-import
 
 # Translation catalogues are compiled in the build (polib, pure Python: no GNU gettext needed), never committed.
 CATALOGUES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/django.po))
@@ -66,6 +66,16 @@ test: $(VENV)/.installed-dev $(CATALOGUES) node_modules/.installed
 # the public pages against a bare baseline view. BENCH_COUNT, BENCH_SEED and BENCH_ROUNDS override.
 bench: $(VENV)/.installed $(CATALOGUES)
 	DJANGO_SETTINGS_MODULE=bench.settings $(BIN)/python -m bench
+
+# Issue 7: how each page's time grows from BENCH_SMALL to BENCH_LARGE cases on the database DATABASE_URL names
+# (SQLite without it), from the results the two `make bench` runs saved in bench/data/results/. Compare any two
+# runs (saved results or whole make bench logs) with `python -m bench.compare SMALL LARGE`.
+BENCH_SMALL ?= 100000
+BENCH_LARGE ?= 1000000
+BENCH_DB = $(if $(filter postgres://% postgresql://%,$(DATABASE_URL)),postgresql,sqlite)
+bench-scale: $(VENV)/.installed
+	$(BIN)/python -m bench.compare bench/data/results/$(BENCH_DB)-$(BENCH_SMALL)-seed$(or $(BENCH_SEED),1).json \
+		bench/data/results/$(BENCH_DB)-$(BENCH_LARGE)-seed$(or $(BENCH_SEED),1).json
 
 # The Nu HTML Checker (vnu-jar, run with the machine's Java) and axe-core, pinned in package-lock.json.
 # --ignore-scripts: vnu-jar ships its jar; its install script would only look for (or fetch) a Java.

@@ -14,6 +14,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from bench.compare import main as compare_main
 from casebook.cases.maintenance import refresh_planner_statistics
 from casebook.cases.models import Case, Source
 from casebook.cases.synthetic import COMMON_WORDS, RARE_WORDS, SLUG_PREFIX, data_version_note, ensure_images
@@ -42,8 +43,9 @@ def seed(count, seed_value):
 
 def analyze():
     """Every run measures a database in its settled state, with the statistics its planner needs
-    (a database seeded by an older generate_cases may lack them)."""
-    refresh_planner_statistics()
+    (a database seeded by an older generate_cases may lack them) and, on PostgreSQL, vacuumed, as
+    autovacuum leaves it in production (this machine's server runs with autovacuum off)."""
+    refresh_planner_statistics(vacuum=True)
 
 
 def largest_province_and_type():
@@ -122,6 +124,21 @@ def measure(rounds):
     return results
 
 
+SCALE_SIZES = (100_000, 1_000_000)  # issue 7: how each page grows from one to the other
+
+
+def results_path(vendor, count, seed_value):
+    return settings.BENCH_DATA / "results" / f"{vendor}-{count}-seed{seed_value}.json"
+
+
+def save(run):
+    """The run's JSON, kept per database kind and size for bench.compare (the latest run of each)."""
+    path = results_path(run["database"], run["cases"], run["seed"])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(run) + "\n", encoding="utf-8")
+    return path
+
+
 def main():
     parser = argparse.ArgumentParser(prog="make bench", description="Issue 5 page benchmark (bench/__main__.py).")
     parser.add_argument("--rounds", type=int, default=int(os.environ.get("BENCH_ROUNDS", "7")))
@@ -132,15 +149,20 @@ def main():
     for name, figures in results.items():
         status = "" if figures["status"] == 200 else f"  status={figures['status']}"
         print(f"{name:36} {figures['median_ms']:10.1f}  R={figures['R']:.1f}  queries={figures['queries']}{status}")
-    print(
-        json.dumps(
-            {
-                "database": connection.vendor,
-                "cases": settings.BENCH_COUNT,
-                "seed": settings.BENCH_SEED,
-                "rounds": args.rounds,
-                "pages": results,
-            }
-        )
-    )
+    run = {
+        "database": connection.vendor,
+        "cases": settings.BENCH_COUNT,
+        "seed": settings.BENCH_SEED,
+        "rounds": args.rounds,
+        "pages": results,
+    }
+    save(run)
+    # The growth from the other size, when a run of it on this kind of database was saved (make bench-scale).
+    if settings.BENCH_COUNT in SCALE_SIZES:
+        small, large = (results_path(run["database"], count, run["seed"]) for count in SCALE_SIZES)
+        if small.exists() and large.exists():
+            print()
+            compare_main([str(small), str(large)])
+            print()
+    print(json.dumps(run))
     return 0 if all(figures["status"] == 200 for figures in results.values()) else 1

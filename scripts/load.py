@@ -6,6 +6,9 @@ API. Prints requests per second and p50/p95/p99 latency per kind, and ends with 
     scripts/load.py http://127.0.0.1:8000 [--clients 32] [--duration 60]
 """
 
+# Random choices of pages to ask for, not secrets.
+# ruff: noqa: S311
+
 import argparse
 import http.client
 import random
@@ -16,6 +19,7 @@ import time
 import urllib.parse
 import urllib.request
 from collections import defaultdict
+from dataclasses import dataclass
 
 SEARCH_WORDS = ("cooperative", "quinoa", "合作社", "藜麦")  # common and rare words in generate_cases' data
 
@@ -26,18 +30,27 @@ def fetch(base, path):
 
 
 def discover(base):
-    """What to ask for, from the site itself: province slugs from the API (or the listing's facet links),
-    assistance types from the listing's facet checkboxes, case slugs from listing pages spread over the whole
-    list (the first pages and some deep ones), plus generate_cases' two benchmark cases."""
+    """What to ask for, from the site itself: province slugs from the API (or the listing's facet links), the
+    options of the listing's facet checkboxes (types, themes, kinds of organization, years), a few places below
+    the provinces (from province pages' facet links), case slugs from listing pages spread over the whole list
+    (the first pages and some deep ones), plus generate_cases' two benchmark cases."""
     listing = fetch(base, "/en/cases/")
     pages = max([1, *(int(n) for n in re.findall(r"[?&](?:amp;)?page=(\d+)", listing))])
-    types = sorted(set(re.findall(r'name="type" value="([a-z0-9-]+)"', listing)))
+    options = {}
+    for param, value in re.findall(r'name="([a-z_]+)" value="([a-z0-9-]+)"', listing):
+        if param in FACETS:
+            options.setdefault(param, set()).add(value)
+    options = {param: sorted(values) for param, values in options.items()}
     try:
         provinces = fetch(base, "/api/regions/?level=province&page_size=100")
         regions = sorted(set(re.findall(r'"slug": ?"([a-z0-9-]+)"', provinces)))
     except OSError:
         regions = []
     regions = regions or sorted(set(re.findall(r"[?&](?:amp;)?region=([a-z0-9-]+)", listing)))
+    below = set()
+    for province in random.sample(regions, min(len(regions), 5)):
+        html = fetch(base, f"/en/cases/?region={province}")
+        below.update(set(re.findall(r"[?&](?:amp;)?region=([a-z0-9-]+)", html)) - set(regions))
     slugs = set()
     for page in sorted({*range(1, min(pages, 3) + 1), *random.sample(range(1, pages + 1), min(pages, 7))}):
         html = listing if page == 1 else fetch(base, f"/en/cases/?page={page}")
@@ -56,12 +69,30 @@ def discover(base):
         pass
     # Listing pages: mostly the first ten, as visitors page; now and then a deep one (an index, not a scan).
     listing_pages = [str(n) for n in range(1, min(pages, 10) + 1)] + [str(max(1, pages // 2)), str(pages), "last"]
-    return sorted(slugs), regions, types, listing_pages, api
+    return Site(sorted(slugs), regions, sorted(below), options, listing_pages, api)
 
 
-def request_mix(slugs, regions, types, listing_pages, api):
+@dataclass
+class Site:
+    slugs: list
+    regions: list  # provinces
+    below: list  # places below a province
+    options: dict  # facet parameter -> its values on the listing
+    listing_pages: list
+    api: str | None
+
+    @property
+    def types(self):
+        return self.options.get("type", [])
+
+
+# The facet parameters a visitor combines with a place, and how often each is chosen.
+FACETS = {"type": 0.5, "theme": 0.3, "year": 0.3, "org_kind": 0.15}
+
+
+def request_mix(site):
     """Kind → a function giving the next path of that kind."""
-    regions, types = regions or [""], types or [""]
+    regions, types = site.regions or [""], site.types or [""]
     choice = random.choice
 
     def language(word):
@@ -71,15 +102,26 @@ def request_mix(slugs, regions, types, listing_pages, api):
         word = choice(SEARCH_WORDS)
         return f"/{language(word)}/cases/?" + urllib.parse.urlencode({"q": word})
 
+    def faceted():
+        """A place (a province, now and then one below it) with one or more other filters: thousands of
+        filter states, as many visitors make, not a few the cache soon holds."""
+        params = [("region", choice(site.below) if site.below and random.random() < 0.2 else choice(regions))]
+        for param, share in FACETS.items():
+            if site.options.get(param) and random.random() < share:
+                params.append((param, choice(site.options[param])))
+        if len(params) == 1:
+            params.append(("type", choice(types)))
+        return "/en/cases/?" + urllib.parse.urlencode(params)
+
     mix = {
-        "listing": lambda: f"/en/cases/?page={choice(listing_pages)}",
-        "faceted": lambda: "/en/cases/?" + urllib.parse.urlencode({"region": choice(regions), "type": choice(types)}),
+        "listing": lambda: f"/en/cases/?page={choice(site.listing_pages)}",
+        "faceted": faceted,
         "search": search,
     }
-    if slugs:
-        mix["case"] = lambda: f"/{choice(('en', 'zh-hans'))}/cases/{choice(slugs)}/"
-    if api:
-        mix["api"] = lambda: api + "?" + urllib.parse.urlencode({"region": choice(regions), "type": choice(types)})
+    if site.slugs:
+        mix["case"] = lambda: f"/{choice(('en', 'zh-hans'))}/cases/{choice(site.slugs)}/"
+    if site.api:
+        mix["api"] = lambda: site.api + "?" + urllib.parse.urlencode({"region": choice(regions), "type": choice(types)})
     return mix
 
 
@@ -88,7 +130,7 @@ def client(host, port, mix, deadline, results, lock):
     connection = http.client.HTTPConnection(host, port, timeout=30)
     mine = []
     while time.monotonic() < deadline:
-        kind = random.choice(kinds)  # noqa: S311
+        kind = random.choice(kinds)
         path = mix[kind]()
         started = time.perf_counter()
         try:
@@ -122,12 +164,15 @@ def main():
     if url.hostname not in ("127.0.0.1", "localhost", "::1"):
         parser.error("load is only generated against loopback")
 
-    slugs, regions, types, listing_pages, api = discover(arguments.base)
-    mix = request_mix(slugs, regions, types, listing_pages, api)
+    site = discover(arguments.base)
+    mix = request_mix(site)
     if arguments.kinds:
         mix = {kind: mix[kind] for kind in arguments.kinds.split(",")}
     print(
-        f"kinds: {', '.join(mix)}; {len(slugs)} case pages, {len(regions)} provinces, {len(types)} types, "
+        f"kinds: {', '.join(mix)}; {len(site.slugs)} case pages, {len(site.regions)} provinces "
+        f"and {len(site.below)} places below, "
+        + ", ".join(f"{len(values)} {param}" for param, values in site.options.items())
+        + "; "
         f"words {', '.join(SEARCH_WORDS)}; "
         f"{arguments.clients} clients for {arguments.duration:g} s"
     )

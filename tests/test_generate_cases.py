@@ -145,3 +145,13 @@ def test_the_planner_has_statistics_after_a_bulk_load():
         else:
             cursor.execute("SELECT reltuples FROM pg_class WHERE relname = 'cases_case'")
             assert cursor.fetchone()[0] >= 5  # -1 until the table has been analyzed
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_bulk_load_on_postgresql_is_vacuumed_so_index_only_scans_skip_the_table():
+    if connection.vendor != "postgresql":
+        pytest.skip("VACUUM and the visibility map are PostgreSQL's")
+    generate("--count", "5")
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT relallvisible FROM pg_class WHERE relname = 'cases_casefacet'")
+        assert cursor.fetchone()[0] > 0  # 0 until VACUUM marks the pages all-visible

@@ -31,7 +31,7 @@ class Command(BaseCommand):
             ids = generate(count, seed, draft_share=draft_share, replace=replace, log=log)
         except ValueError as error:
             raise CommandError(str(error)) from None
-        refresh_planner_statistics()
+        refresh_planner_statistics(vacuum=True)
         if verbosity:
             self.stdout.write(
                 f"Created {len(ids)} synthetic cases (seed {seed}) in {time.perf_counter() - started:.1f} s."

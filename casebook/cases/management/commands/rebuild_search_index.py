@@ -23,6 +23,6 @@ class Command(BaseCommand):
         ids = case_ids or list(Case.objects.values_list("pk", flat=True))
         count = reindex(ids, batch_size=max(1, batch_size))
         recount_totals()
-        refresh_planner_statistics()
+        refresh_planner_statistics(vacuum=True)
         if verbosity:
             self.stdout.write(f"Indexed {count} case(s) in {time.monotonic() - started:.1f} s.")
