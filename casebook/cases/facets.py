@@ -11,6 +11,7 @@ data that every reindex bumps, and that expires when a scheduled case comes due.
 
 import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property
@@ -29,6 +30,7 @@ from .models import (
     AssistanceType,
     Case,
     CaseFacet,
+    CaseFacetLine,
     Collection,
     FacetTotal,
     SearchDocument,
@@ -267,6 +269,9 @@ def count_rows(filterset):
     """[(facet, value, count, slug, *names)] for every facet, the total (facet 0) and the region trail (-1)."""
     selected = selected_values(filterset)
     now = timezone.now()
+    text = filterset.form.cleaned_data.get("q")
+    if text and not selected and query_groups(text):
+        return search_rows(*line_counts(text, now))
     sets = CaseSets()
     drilling = len(selected.get("region") or []) == 1
     counted = [spec for spec in SPECS if not (spec.facet == Facet.REGION and drilling)]
@@ -290,6 +295,64 @@ def count_rows(filterset):
     with connection.cursor() as cursor:
         cursor.execute(sql, sets.params() + [p for _sql, ps in branches for p in ps])
         return [tuple(row) for row in cursor.fetchall()]
+
+
+def line_counts(text, now):
+    """({(facet, value): count}, total) over the published cases matching ``text``, every facet at once.
+
+    A common word matches half of all cases: a GROUP BY over their dozen CaseFacet rows each sorts half
+    a million rows (2 s on SQLite). Instead the cases' lines (CaseFacetLine, one short row per case) come
+    back as one string, and Python counts its tokens (about 10x faster; exact all the same).
+    """
+    match_sql, params = matches_sql(text, connection.vendor, alias="s")
+    concat = "group_concat(l.facets, ' ')" if connection.vendor == "sqlite" else "string_agg(l.facets, ' ')"
+    sql = (
+        f"SELECT {concat}, COUNT(*) FROM {SearchDocument._meta.db_table} s"
+        f" JOIN {CaseFacetLine._meta.db_table} l ON l.case_id = s.rowid WHERE {match_sql} AND l.published_at <= %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, now])
+        joined, total = cursor.fetchone()
+    counts = {}
+    for token, n in Counter((joined or "").split()).items():
+        facet, value = token.split(":")
+        counts[int(facet), int(value)] = n
+    return counts, total
+
+
+def search_rows(counts, total):
+    """count_rows' rows from ``line_counts``: each facet's options (the places at the top level, the
+    options with most cases where a facet has a limit), their names read in one query."""
+    unnamed = [None] * (1 + len(TRANSLATED_COLUMNS))  # no slug, no names
+    rows = [(TOTAL, 0, total, *unnamed)]
+    by_facet = {}
+    for (facet, value), n in counts.items():
+        by_facet.setdefault(facet, {})[value] = n
+    branches = []
+    for spec in SPECS:
+        values = by_facet.get(spec.facet, {})
+        if spec.limit:
+            values = dict(sorted(values.items(), key=lambda item: (-item[1], item[0]))[: spec.limit])
+        if not values:
+            continue
+        if spec.model is None:
+            rows.extend((int(spec.facet), value, n, *unnamed) for value, n in values.items())
+            continue
+        names = ", ".join(f"t.{spec.name_field}_{column}" for column in TRANSLATED_COLUMNS)
+        sql = f"SELECT {int(spec.facet)}, t.id, t.slug, {names} FROM {spec.model._meta.db_table} t"
+        if spec.facet == Facet.REGION:  # only the places the panel lists
+            shown_sql, shown_params = shown_regions({})
+            branches.append((f"{sql} WHERE t.id IN ({shown_sql})", shown_params))
+        else:
+            branches.append((f"{sql} WHERE t.id IN ({marks(values)})", list(values)))
+    if branches:
+        with connection.cursor() as cursor:
+            cursor.execute(" UNION ALL ".join(sql for sql, _ in branches), [p for _, ps in branches for p in ps])
+            for facet, value, slug, *names in cursor.fetchall():
+                n = by_facet.get(facet, {}).get(value)
+                if n:
+                    rows.append((facet, value, n, slug, *names))
+    return rows
 
 
 class CaseSets:
