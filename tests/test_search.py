@@ -324,3 +324,28 @@ def test_each_case_has_one_line_of_its_facet_values_as_the_migration_writes_it(s
         # fill_lines runs SQL only: a schema editor is more than it needs (and SQLite refuses one in a test).
         migration.fill_lines(apps, SimpleNamespace(connection=connection, execute=cursor.execute))
     assert {line.case_id: set(line.facets.split()) for line in CaseFacetLine.objects.all()} == expected
+
+
+def test_a_search_with_many_matches_lists_each_once_best_first(client, monkeypatch):
+    """On PostgreSQL only the newest RANK_CANDIDATES matches are ranked (ts_rank reads each whole vector),
+    then the others follow newest first; SQLite ranks every match."""
+    from casebook.cases.views import CaseListView
+
+    monkeypatch.setattr(facets, "RANK_CANDIDATES", 3)
+    monkeypatch.setattr(CaseListView, "paginate_by", 2)
+    now = timezone.now()
+    for days, title, summary in [
+        (5, "Old four", "tea tea tea tea"),
+        (4, "Old two", "tea tea"),
+        (3, "New one", "tea"),
+        (2, "Newer three", "tea tea tea"),
+        (1, "Newest two", "tea tea"),
+    ]:
+        make_case(title=title, summary=summary, published_at=now - timedelta(days=days))
+    make_case(title="Coffee", summary="coffee")
+    pages = [found(client, "tea", page=page) for page in (1, 2, 3)]
+    if connection.vendor == "postgresql":
+        assert pages == [["Newer three", "Newest two"], ["New one", "Old two"], ["Old four"]]
+    else:
+        assert pages == [["Old four", "Newer three"], ["Newest two", "Old two"], ["New one"]]
+    assert ">5 cases</h2>" in client.get(LIST_URL, {"q": "tea", "page": 3}).content.decode()
