@@ -220,7 +220,7 @@ def page_ids(filterset, offset, limit):
     if data.get("q"):
         if selected or data.get("sort") not in (None, "", "relevance"):
             return None
-        return ranked_ids(data["q"], offset, limit)
+        return ranked_ids(data["q"], offset, limit, getattr(filterset, "rank_candidates", None))
     sort = data.get("sort") or "newest"
     if sort not in ("newest", "oldest") or not selected:
         return None
@@ -235,14 +235,14 @@ def page_ids(filterset, offset, limit):
         return [row[0] for row in cursor.fetchall()]
 
 
-def ranked_ids(text, offset, limit):
+def ranked_ids(text, offset, limit, candidates=None):
     """A page of the published cases matching ``text``, best match first (then newest), as the queryset's
     relevance order gives them, read from the full-text index and the published-case index alone: for a
     word in half of all cases, the wide case rows of the matches are never read."""
     if not query_groups(text):
         return None
     if connection.vendor == "postgresql":
-        return candidate_ranked_ids(text, offset, limit)
+        return candidate_ranked_ids(text, offset, limit, candidates)
     table = SearchDocument._meta.db_table
     match_sql, match_params = matches_sql(text, connection.vendor, alias="s")
     sql = (
@@ -259,15 +259,27 @@ def ranked_ids(text, offset, limit):
 RANK_CANDIDATES = 1000
 
 
-def candidate_ranked_ids(text, offset, limit):
+def candidate_ranked_ids(text, offset, limit, candidates=None):
     """ranked_ids on PostgreSQL: the RANK_CANDIDATES newest matches best first (ts_rank), then the other
     matches newest first. ts_rank reads and decompresses a case's whole tsvector: over the 45,000 matches
     of a word in half of all cases that took 2 to 4 s; over the candidates it takes a few ms each page.
     A search with fewer matches (most of them) is ranked exactly as the queryset ranks it. The pages
-    still list every match once, and the total (from the facet counts) counts them all."""
+    still list every match once, and the total (from the facet counts) counts them all.
+
+    ``candidates``: those ids, when this request's facet counts found them (line_counts): the matches are
+    not searched for again (a Chinese phrase is checked against every matching case's vector)."""
+    lines = CaseFacetLine._meta.db_table
+    if candidates is not None and offset + limit <= RANK_CANDIDATES:
+        sql = (
+            f"SELECT v.rowid FROM {SearchDocument._meta.db_table} v JOIN {lines} l ON l.case_id = v.rowid"
+            " WHERE v.rowid = ANY(%s) ORDER BY ts_rank(v.vector, to_tsquery('simple', %s)) DESC,"
+            " l.published_at DESC, v.rowid DESC LIMIT %s OFFSET %s"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, [list(candidates), tsquery(text), limit, offset])
+            return [row[0] for row in cursor.fetchall()]
     found, condition, params = matching(text, connection.vendor, alias="s")
     newest = "ORDER BY published_at DESC, case_id DESC"
-    lines = CaseFacetLine._meta.db_table
     sql = (
         f"WITH matches AS MATERIALIZED (SELECT l.case_id, l.published_at FROM {found}"
         f" JOIN {lines} l ON l.case_id = s.rowid WHERE {condition} AND l.published_at <= %s),"
@@ -305,7 +317,8 @@ def count_rows(filterset):
     now = timezone.now()
     text = filterset.form.cleaned_data.get("q")
     if text and not selected and query_groups(text):
-        return search_rows(*line_counts(text, now))
+        counts, total, filterset.rank_candidates = line_counts(text, now)
+        return search_rows(counts, total)
     sets = CaseSets()
     drilling = len(selected.get("region") or []) == 1
     counted = [spec for spec in SPECS if not (spec.facet == Facet.REGION and drilling)]
@@ -332,26 +345,33 @@ def count_rows(filterset):
 
 
 def line_counts(text, now):
-    """({(facet, value): count}, total) over the published cases matching ``text``, every facet at once.
+    """({(facet, value): count}, total, candidates) over the published cases matching ``text``, every facet
+    at once; on PostgreSQL ``candidates`` are the ids candidate_ranked_ids ranks (else None).
 
     A common word matches half of all cases: a GROUP BY over their dozen CaseFacet rows each sorts half
     a million rows (2 s on SQLite). Instead the cases' lines (CaseFacetLine, one short row per case) come
     back as one string, and Python counts its tokens (about 10x faster; exact all the same).
     """
     found, condition, params = matching(text, connection.vendor, alias="s")
-    concat = "group_concat(l.facets, ' ')" if connection.vendor == "sqlite" else "string_agg(l.facets, ' ')"
+    if connection.vendor == "sqlite":
+        columns = "group_concat(l.facets, ' '), COUNT(*), NULL"
+    else:
+        newest = "array_agg(l.case_id ORDER BY l.published_at DESC, l.case_id DESC)"
+        columns = f"string_agg(l.facets, ' '), COUNT(*), ({newest})[1:{int(RANK_CANDIDATES)}]"
     sql = (
-        f"SELECT {concat}, COUNT(*) FROM {found} JOIN {CaseFacetLine._meta.db_table} l ON l.case_id = s.rowid"
+        f"SELECT {columns} FROM {found} JOIN {CaseFacetLine._meta.db_table} l ON l.case_id = s.rowid"
         f" WHERE {condition} AND l.published_at <= %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, now])
-        joined, total = cursor.fetchone()
+        joined, total, candidates = cursor.fetchone()
     counts = {}
     for token, n in Counter((joined or "").split()).items():
         facet, value = token.split(":")
         counts[int(facet), int(value)] = n
-    return counts, total
+    if connection.vendor != "sqlite" and candidates is None:
+        candidates = []  # no match: nothing to rank
+    return counts, total, candidates
 
 
 def search_rows(counts, total):
