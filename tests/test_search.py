@@ -1,24 +1,34 @@
 """Full-text search (?q=): Chinese and English, ranked, highlighted, kept current, safe with bad input."""
 
 import html
+import importlib
 import re
+from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
+from django.apps import apps
 from django.core.management import call_command
+from django.db import connection
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
-from casebook.cases.models import Case, CaseFacet, SearchDocument
+from casebook.cases import facets
+from casebook.cases.filters import CaseFilter
+from casebook.cases.models import Case, CaseFacet, CaseFacetLine, SearchDocument
 from casebook.cases.search import query_groups, tokens
 from casebook.cases.signals import cases_changed
+from casebook.organizations.models import Organization
 
 from .factories import (
     make_case,
+    make_collection,
     make_commissioner,
     make_figure,
     make_organization,
     make_region,
     make_theme,
+    make_type,
 )
 
 pytestmark = pytest.mark.django_db
@@ -234,3 +244,108 @@ def test_a_huge_page_number_is_a_404_that_leads_back_to_page_one(client):
     response = client.get(LIST_URL, {"q": "tea", "page": "9" * 40})
     assert response.status_code == 404
     assert f'href="{LIST_URL}?q=tea">Go to the first page of this list</a>' in response.content.decode()
+
+
+# Facet counts of a search
+
+
+@pytest.fixture
+def searchable():
+    """Tea cases spread over every facet (a case in two places, a draft, a scheduled one) and others."""
+    shaanxi = make_region(name="Shaanxi", slug="shaanxi")
+    yijun = make_region(parent=shaanxi, name="Yijun", slug="yijun")
+    guizhou = make_region(name="Guizhou", slug="guizhou")
+    fund = make_organization(kind=Organization.Kind.FOUNDATION)
+    company = make_organization(kind=Organization.Kind.ENTERPRISE)
+    themes = [make_theme(), make_theme()]
+    collection = make_collection()
+    commissioner = make_commissioner()
+    tea, roads = make_type(), make_type()
+    make_case(title="Tea one", regions=[yijun], organizations=[fund], themes=themes, assistance_type=tea)
+    make_case(
+        title="Tea two",
+        regions=[yijun, guizhou],
+        organizations=[fund, company],
+        collections=[collection],
+        assistance_type=roads,
+        start_year=2018,
+        end_year=2021,
+    )
+    make_case(title="Tea three", regions=[guizhou], themes=themes[:1], assistance_type=tea).commissioners.add(
+        commissioner
+    )
+    make_case(title="Roads", regions=[yijun], organizations=[company], assistance_type=roads)
+    make_case(title="Draft tea", regions=[yijun], assistance_type=tea, status=Case.Status.DRAFT)
+    make_case(title="Later tea", regions=[guizhou], assistance_type=tea, published_at=timezone.now() + timedelta(1))
+
+
+def panel_counts(q):
+    filterset = CaseFilter({"q": q})
+    assert filterset.is_valid()
+    panel = facets.Panel(filterset)
+    return panel.total, {(group.param, o.value): o.count for group in panel.groups for o in group.options}
+
+
+def test_the_counts_of_a_search_are_what_each_option_would_list(searchable):
+    total, counts = panel_counts("tea")
+    assert total == 3 == CaseFilter({"q": "tea"}).qs.count()
+    assert counts[("region", "shaanxi")] == 2 and counts[("region", "guizhou")] == 2
+    assert counts[("year", "2019")] == 1 and counts[("org_kind", "foundation")] == 2
+    params = {param for param, _value in counts}
+    assert params == {"region", "type", "theme", "organization", "org_kind", "collection", "commissioner", "year"}
+    for (param, value), count in counts.items():
+        assert count == CaseFilter({"q": "tea", param: [value]}).qs.count(), (param, value)
+
+
+def test_the_counts_of_a_search_follow_the_cases(searchable):
+    Case.objects.filter(title_en="Tea two").get().regions.clear()
+    total, counts = panel_counts("tea")
+    assert (total, counts[("region", "shaanxi")], counts[("region", "guizhou")]) == (3, 1, 1)
+    case = Case.objects.get(title_en="Tea one")
+    case.status = Case.Status.DRAFT
+    case.save()
+    total, counts = panel_counts("tea")
+    assert total == 2 and ("region", "shaanxi") not in counts
+
+
+def test_each_case_has_one_line_of_its_facet_values_as_the_migration_writes_it(searchable):
+    expected = {case.pk: set() for case in Case.objects.all()}
+    for case_id, facet, value in CaseFacet.objects.values_list("case_id", "facet", "value"):
+        expected[case_id].add(f"{facet}:{value}")
+    lines = {line.case_id: line for line in CaseFacetLine.objects.all()}
+    assert {pk: set(line.facets.split()) for pk, line in lines.items()} == expected
+    assert {pk: line.published_at for pk, line in lines.items()} == dict(
+        Case.objects.values_list("pk", "published_at").filter(status=Case.Status.PUBLISHED)
+    ) | dict.fromkeys(Case.objects.exclude(status=Case.Status.PUBLISHED).values_list("pk", flat=True))
+
+    CaseFacetLine.objects.all().delete()
+    migration = importlib.import_module("casebook.cases.migrations.0010_case_facet_lines")
+    with connection.cursor() as cursor:
+        # fill_lines runs SQL only: a schema editor is more than it needs (and SQLite refuses one in a test).
+        migration.fill_lines(apps, SimpleNamespace(connection=connection, execute=cursor.execute))
+    assert {line.case_id: set(line.facets.split()) for line in CaseFacetLine.objects.all()} == expected
+
+
+def test_a_search_with_many_matches_lists_each_once_best_first(client, monkeypatch):
+    """On PostgreSQL only the newest RANK_CANDIDATES matches are ranked (ts_rank reads each whole vector),
+    then the others follow newest first; SQLite ranks every match."""
+    from casebook.cases.views import CaseListView
+
+    monkeypatch.setattr(facets, "RANK_CANDIDATES", 3)
+    monkeypatch.setattr(CaseListView, "paginate_by", 2)
+    now = timezone.now()
+    for days, title, summary in [
+        (5, "Old four", "tea tea tea tea"),
+        (4, "Old two", "tea tea"),
+        (3, "New one", "tea"),
+        (2, "Newer three", "tea tea tea"),
+        (1, "Newest two", "tea tea"),
+    ]:
+        make_case(title=title, summary=summary, published_at=now - timedelta(days=days))
+    make_case(title="Coffee", summary="coffee")
+    pages = [found(client, "tea", page=page) for page in (1, 2, 3)]
+    if connection.vendor == "postgresql":
+        assert pages == [["Newer three", "Newest two"], ["New one", "Old two"], ["Old four"]]
+    else:
+        assert pages == [["Old four", "Newer three"], ["Newest two", "Old two"], ["New one"]]
+    assert ">5 cases</h2>" in client.get(LIST_URL, {"q": "tea", "page": 3}).content.decode()

@@ -20,6 +20,7 @@ from .models import (
     TRANSLATED_COLUMNS,
     Case,
     CaseFacet,
+    CaseFacetLine,
     CollectionEntry,
     FacetTotal,
     Figure,
@@ -82,7 +83,7 @@ def index_batch(case_ids):
     for case_id, *texts in Figure.objects.filter(case_id__in=case_ids).values_list("case_id", *caption_columns):
         captions.setdefault(case_id, []).extend(texts)
 
-    facet_rows, documents = [], []
+    facet_rows, lines, documents = [], [], []
     for pk, status, published_at, type_id, start_year, end_year, *texts in cases:
         region_ids = {ancestor for region in related["regions"].get(pk, ()) for ancestor in regions[region]}
         organization_ids = related["organizations"].get(pk, set())
@@ -99,6 +100,7 @@ def index_batch(case_ids):
         }
         published = published_at if status == Case.Status.PUBLISHED else None
         facet_rows.extend((pk, int(facet), value, published, type_id) for facet, vs in values.items() for value in vs)
+        lines.append((pk, published, " ".join(f"{int(facet)}:{value}" for facet, vs in values.items() for value in vs)))
         names = [
             *(name for region in region_ids for name in regions.names[region]),
             *(name for o in organization_ids for name in organizations[o][1]),
@@ -108,7 +110,7 @@ def index_batch(case_ids):
         ]
         text = " ".join([*(t or "" for t in texts), *(name or "" for name in names)])
         documents.append((pk, " ".join(search.tokens(text))))
-    write(case_ids, facet_rows, documents)
+    write(case_ids, facet_rows, lines, documents)
     return len(documents)
 
 
@@ -147,7 +149,7 @@ def with_ancestors(region_ids, name_columns):
     return Ancestry(paths, {code: (pk, names) for code, pk, *names in rows})
 
 
-def write(case_ids, facet_rows, documents):
+def write(case_ids, facet_rows, lines, documents):
     ops = connection.ops
     facet_table, search_table = CaseFacet._meta.db_table, SearchDocument._meta.db_table
     change = Counter(
@@ -156,12 +158,17 @@ def write(case_ids, facet_rows, documents):
     change.subtract(published_counts(case_ids))
     add_to_totals(change)
     CaseFacet.objects.filter(case_id__in=case_ids).delete()
+    CaseFacetLine.objects.filter(case_id__in=case_ids).delete()
     SearchDocument.objects.filter(case_id__in=case_ids).delete()
     with connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {facet_table} (case_id, facet, value, published_at, case_type)"  # noqa: S608
             " VALUES (%s, %s, %s, %s, %s)",
             [(pk, facet, value, ops.adapt_datetimefield_value(at), t) for pk, facet, value, at, t in facet_rows],
+        )
+        cursor.executemany(
+            f"INSERT INTO {CaseFacetLine._meta.db_table} (case_id, published_at, facets) VALUES (%s, %s, %s)",  # noqa: S608
+            [(pk, ops.adapt_datetimefield_value(at), text) for pk, at, text in lines],
         )
         cursor.executemany(f"INSERT INTO {search_table} (rowid, document) VALUES (%s, %s)", documents)  # noqa: S608
 
