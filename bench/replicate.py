@@ -160,7 +160,8 @@ def replicate(factor, seed=None, vacuum=True, log=print):
                 elif field.primary_key:
                     values.append(f"t.{column} + k * {offsets[model]}")
                 elif model is Case and field.name == "slug":
-                    values.append(f"%s || lpad((s.number + k * {generated})::text, 6, '0')")
+                    number = f"(s.number + k * {generated})::text"  # lpad cuts a longer text down to 6
+                    values.append(f"%s || lpad({number}, greatest(6, length({number})), '0')")
                 elif field.name in OVERRIDES.get(model, {}):
                     values.append(OVERRIDES[model][field.name])
                 else:
