@@ -32,7 +32,7 @@ def seed(count, seed_value):
     vouched = cases_vouched_for(source.text, seed_value) if source is not None else -1
     same_generator = vouched is None or vouched == count
     if same_generator and synthetic.count() == count and synthetic.filter(slug__startswith=prefix).count() == count:
-        how = "" if vouched is None else f", {source.text.removeprefix(data_version_note(seed_value)).strip()}"
+        how = "" if vouched is None else ", " + source.text.removeprefix(data_version_note(seed_value)).strip(" .")
         print(f"Reusing {count} synthetic cases (seed {seed_value}) in {connection.settings_dict['NAME']}{how}.")
         # A database seeded elsewhere (make load's casebook_load) has its figure images in that MEDIA_ROOT:
         # without them here the case pages would measure the placeholder path.
