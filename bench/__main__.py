@@ -10,6 +10,12 @@ Database connections persist between requests (DJANGO_CONN_MAX_AGE, default 600 
 PostgreSQL the run starts with ANALYZE. Times are medians of BENCH_ROUNDS - 1 rounds; the last round
 counts the queries. The last filtered page is `?page=last`; the case pages are generate_cases' two
 benchmark cases (30 figures and 30 outcomes; one of each).
+
+At 1,000,000 cases (PostgreSQL) the database is the 100,000 generated cases replicated 10 times by
+`python -m bench.replicate --factor 10` (generating a million takes over five hours here): the copies
+have the same texts, so search and filter matches are exactly 10 times those at 100,000. A database is
+reused when the synthetic source's text accounts for BENCH_COUNT cases: generate_cases' note alone (the
+count is then checked), or that note and bench.replicate's "N generated cases and F - 1 copies of each".
 """
 
 import os

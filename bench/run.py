@@ -15,6 +15,7 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from bench.compare import main as compare_main
+from bench.replicate import cases_vouched_for
 from casebook.cases.maintenance import refresh_planner_statistics
 from casebook.cases.models import Case, Source
 from casebook.cases.synthetic import COMMON_WORDS, RARE_WORDS, SLUG_PREFIX, data_version_note, ensure_images
@@ -27,9 +28,13 @@ def seed(count, seed_value):
     prefix = f"{SLUG_PREFIX}{seed_value}-"
     synthetic = Case.objects.filter(slug__startswith=SLUG_PREFIX)
     source = Source.objects.filter(slug=f"synthetic-data-seed-{seed_value}").first()
-    same_generator = source is not None and source.text == data_version_note(seed_value)
+    # generate_cases' note as this generator writes it, or that note plus bench.replicate's account of
+    # "N generated, copied to M" (a PostgreSQL database of 1,000,000 cases, see bench/replicate.py).
+    vouched = cases_vouched_for(source.text, seed_value) if source is not None else -1
+    same_generator = vouched is None or vouched == count
     if same_generator and synthetic.count() == count and synthetic.filter(slug__startswith=prefix).count() == count:
-        print(f"Reusing {count} synthetic cases (seed {seed_value}) in {connection.settings_dict['NAME']}.")
+        how = "" if vouched is None else ", " + source.text.removeprefix(data_version_note(seed_value)).strip(" .")
+        print(f"Reusing {count} synthetic cases (seed {seed_value}) in {connection.settings_dict['NAME']}{how}.")
         # A database seeded elsewhere (make load's casebook_load) has its figure images in that MEDIA_ROOT:
         # without them here the case pages would measure the placeholder path.
         ensure_images()
