@@ -85,6 +85,8 @@ def pages():
         # generate_cases makes these two: 30 figures and 30 outcomes, and one of each.
         ("case_detail_30_figures_30_outcomes", f"/en/cases/{SLUG_PREFIX}{seed_value}-000002/", True),
         ("case_detail_1_figure_1_outcome", f"/en/cases/{SLUG_PREFIX}{seed_value}-000003/", True),
+        # The page a second reader gets: kept whole under the data version (views.CaseDetailView).
+        ("case_detail_30_figures_30_outcomes_warm", f"/en/cases/{SLUG_PREFIX}{seed_value}-000002/", False),
         ("about", "/en/about/", False),
     ]
 

@@ -4,11 +4,13 @@ import html
 import re
 from datetime import date, timedelta
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.cache import caches
 from django.db import connection
 from django.template.loader import get_template
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -343,6 +345,97 @@ def test_case_page_takes_the_same_few_queries_with_one_or_thirty_figures_and_out
     assert content.count('<span class="role">') == 6
     assert content.count("posted in") == 5
     assert large == small <= 6
+
+
+# The kept page: a public case's page is rendered once per version of the published data
+
+
+def test_a_public_case_page_is_kept_and_then_read_without_the_database(client, yijun_case):
+    first = client.get(yijun_case.get_absolute_url())
+    with CaptureQueriesContext(connection) as captured:
+        again = client.get(yijun_case.get_absolute_url())
+    assert len(captured) == 0
+    assert again.content == first.content
+    # Each language has its own page.
+    yijun_case.title_zh_hans = "宜君县的县域物流中心"
+    yijun_case.save()
+    with translation.override("zh-hans"):
+        chinese = client.get(yijun_case.get_absolute_url())
+    assert "<h1>宜君县的县域物流中心</h1>" in chinese.content.decode()
+    assert (
+        "<h1>A county distribution center for Yijun</h1>" in client.get(yijun_case.get_absolute_url()).content.decode()
+    )
+
+
+def rename(model_object, field, value):
+    setattr(model_object, field, value)
+    model_object.save()
+
+
+# Each edit changes something the case page shows, through a model the search index does not read
+# (or reads only for some of its rows); each must end the kept page.
+EDITS = {
+    "source title": lambda case: rename(case.sources.get(), "title", "A renamed source"),
+    "source added": lambda case: case.sources.add(make_source(title="A renamed source")),
+    "initiative": lambda case: rename(case.initiatives.get(), "name", "A renamed source"),
+    "initiative added": lambda case: case.initiatives.add(make_initiative(name="A renamed source")),
+    "posting": lambda case: rename(case.commissioners.get().postings.get(), "end_year", 2099),
+    "commissioner's organization": lambda case: rename(
+        case.commissioners.get().organization, "name", "A renamed source"
+    ),
+    "collection publisher": lambda case: rename(
+        case.collection_entries.get().collection.publisher, "name", "A renamed source"
+    ),
+    "collection entry": lambda case: rename(case.collection_entries.get(), "number", 2099),
+    "metric": lambda case: rename(Metric.objects.get(name="Price"), "display_format", "A renamed source {value}"),
+    "outcome": lambda case: rename(case.outcomes.get(order=3), "indicator", "A renamed source"),
+    "figure": lambda case: rename(case.figures.get(), "caption", "A renamed source"),
+    "place": lambda case: rename(Region.objects.get(slug="tongchuan"), "name", "A renamed source"),
+}
+
+
+@pytest.mark.parametrize("edit", list(EDITS))
+def test_every_edit_the_case_page_shows_ends_the_kept_page(client, yijun_case, edit):
+    client.get(yijun_case.get_absolute_url())  # kept now
+    EDITS[edit](yijun_case)
+    page = text(client.get(yijun_case.get_absolute_url()))
+    assert "A renamed source" in page or "2099" in page
+
+
+def test_a_case_withdrawn_after_its_page_was_kept_is_gone_at_once(client, yijun_case):
+    assert client.get(yijun_case.get_absolute_url()).status_code == 200
+    yijun_case.status = Case.Status.WITHDRAWN
+    yijun_case.save()
+    assert client.get(yijun_case.get_absolute_url()).status_code == 404
+
+
+def test_a_staff_preview_is_never_kept_for_the_public(admin_client, db):
+    visitor = Client()  # admin_client is the test's client, logged in
+    draft = make_case(title="Secret case", slug="secret", status=Case.Status.DRAFT)
+    preview = admin_client.get(draft.get_absolute_url())
+    assert preview.status_code == 200
+    assert "Not published — preview" in preview.content.decode()
+    assert preview["X-Robots-Tag"] == "noindex"
+    assert visitor.get(draft.get_absolute_url()).status_code == 404
+    # A staff member reading a public case's kept page reads the public page.
+    public = make_case(title="Public case")
+    visitor.get(public.get_absolute_url())
+    assert "preview" not in admin_client.get(public.get_absolute_url()).content.decode()
+
+
+def test_a_scheduled_case_page_appears_when_its_time_comes(client, db):
+    now = timezone.now()
+    scheduled = make_case(title="Scheduled case", published_at=now + timedelta(hours=1))
+    assert client.get(scheduled.get_absolute_url()).status_code == 404
+    with mock.patch("django.utils.timezone.now", return_value=now + timedelta(hours=2)):
+        assert client.get(scheduled.get_absolute_url()).status_code == 200
+
+
+def test_each_host_keeps_its_own_page(client, yijun_case, settings):
+    settings.ALLOWED_HOSTS = ["one.example", "two.example"]
+    for host in settings.ALLOWED_HOSTS:
+        content = client.get(yijun_case.get_absolute_url(), headers={"host": host}).content.decode()
+        assert f'<link rel="canonical" href="http://{host}/en/cases/alibaba-yijun/">' in content
 
 
 # Error pages

@@ -211,3 +211,19 @@ def test_a_progress_line_on_a_terminal_only(tmp_path, monkeypatch, tty):
     monkeypatch.setattr(sys, "stderr", stderr)
     assert run_import(write(tmp_path, document()))[0]
     assert stderr.getvalue() == ("\rCases: 2/2 (100%)\n" if tty else "")
+
+
+def test_reference_data_alone_changed_by_an_import_shows_on_a_kept_case_page(
+    tmp_path, client, django_capture_on_commit_callbacks
+):
+    assert run_import(write(tmp_path, document()))[0]
+    page = Case.objects.get(slug="case-a").get_absolute_url()
+    assert "5.8 RMB" in client.get(page, headers={"accept-language": "en"}).content.decode()  # kept now
+    doc = document()
+    doc["metrics"][0]["unit"] = tr("元", "yuan")
+    with django_capture_on_commit_callbacks(execute=True):
+        ok, out, _err = run_import(write(tmp_path, doc))
+    assert ok
+    assert "metrics: 0 created, 1 updated, 0 unchanged" in out
+    assert "cases: 0 created, 0 updated, 2 unchanged" in out
+    assert "5.8 yuan" in client.get(page, headers={"accept-language": "en"}).content.decode()

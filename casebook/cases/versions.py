@@ -1,5 +1,5 @@
 """The version of the published data, under which every cached figure of published cases is kept: the home
-and index counts, the outcome totals, the facet panel and the listing's cached cards.
+and index counts, the outcome totals, the facet panel, the listing's cached cards and whole case pages.
 
 Any change to what the public sees makes a new version (``data_changed``): reindexing a case calls it
 (``indexing``), and so do the writes the index does not see (``connect``). A case scheduled for publication
@@ -13,10 +13,12 @@ from uuid import uuid4
 
 from django.core.cache import cache
 from django.db import connection, transaction
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.utils import timezone
 
-from .models import AssistanceType, Case, Collection, Outcome
+from casebook.organizations.models import Posting
+
+from .models import AssistanceType, Case, Collection, Initiative, Metric, Outcome, Source
 
 VERSION_KEY = "casebook:published-data-version"
 # A backstop for writes that bypass every signal (SQL by hand); the version serves every other change.
@@ -51,22 +53,27 @@ def new_version():
     return {"token": uuid4().hex, "due": due.isoformat() if due else None}
 
 
-def cached(name, compute):
-    """``compute()``, a figure of published cases, from the cache of the current version when it is there."""
+def cached(name, compute, keep=None):
+    """``compute()``, a figure of published cases, from the cache of the current version when it is there.
+    A value for which ``keep(value)`` is false is returned but not kept."""
     key = f"casebook:figures:{data_version()}:{name}"
     value = cache.get(key)
     if value is None:
         value = compute()
-        cache.set(key, value, TIMEOUT)
+        if keep is None or keep(value):
+            cache.set(key, value, TIMEOUT)
     return value
 
 
 def connect():
     """Called from CasesConfig.ready(): the changes reindexing does not announce. Outcomes are not indexed;
     a deleted case was taken out of the index before its row went; the index holds the ids of types and
-    collections, not their names, which the cached panel and cards show. (Renamed places, organizations,
-    commissioners and themes reindex the cases that name them.)"""
-    for model in (Outcome, AssistanceType, Collection):
+    collections, not their names, which the cached panel and cards show; sources, initiatives, metrics and
+    postings appear only on the kept case pages. (Renamed places, organizations, commissioners and themes
+    reindex the cases that name them.)"""
+    for model in (Outcome, AssistanceType, Collection, Source, Initiative, Metric, Posting):
         post_save.connect(data_changed, sender=model, dispatch_uid=f"data-changed-save-{model.__name__}")
-    for model in (Case, Outcome, AssistanceType, Collection):
+    for model in (Case, Outcome, AssistanceType, Collection, Source, Initiative, Metric, Posting):
         post_delete.connect(data_changed, sender=model, dispatch_uid=f"data-changed-delete-{model.__name__}")
+    for relation in (Case.sources, Case.initiatives):
+        m2m_changed.connect(data_changed, sender=relation.through, dispatch_uid=f"data-changed-{relation.field.name}")

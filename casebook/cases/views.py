@@ -4,8 +4,10 @@ from functools import cached_property
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.template.defaultfilters import truncatewords
+from django.template.loader import render_to_string
+from django.utils import translation
 from django.views import View
-from django.views.generic import DetailView
 
 from . import facets
 from .counts import (
@@ -20,6 +22,8 @@ from .related import related_cases
 from .search import highlighter, snippet
 from .stats import outcome_chart
 from .structured_data import case_json_ld, first_image_url, open_graph
+from .templatetags.casebook import translated_text
+from .versions import cached
 
 # Querysets are built in methods, never as class attributes: published() compares with the time
 # of the request, and a class attribute would freeze it at import, hiding cases scheduled later.
@@ -121,9 +125,32 @@ class PageCases:
         return self.cases[index]
 
 
-class CaseDetailView(DetailView):
-    def get_queryset(self):
-        return self.visible_cases().for_detail()
+class CaseDetailView(View):
+    """A case's page. A public case's page is kept whole under the version of the published data (versions.py):
+    any change to what the public sees makes a new version, and so does a scheduled case coming due, so a kept
+    page always belongs to a case that is public now, and a visitor who finds one reads no database at all.
+    Staff previews of unpublished cases are rendered each time and never kept."""
+
+    template_name = "cases/case_detail.html"
+
+    def get(self, request, slug):
+        address = f"{request.scheme}://{request.get_host()}"
+        try:
+            page = cached(
+                f"case-page:{translation.get_language()}:{address}:{slug}",
+                lambda: self.render_parts(slug),
+                keep=lambda page: page["public"],
+            )
+        except Case.DoesNotExist:
+            earlier = CaseRedirect.objects.filter(old_slug=slug, case__in=self.visible_cases())
+            redirect = earlier.select_related("case").first()
+            if redirect is None:
+                raise Http404("No case at this address.") from None
+            return HttpResponsePermanentRedirect(redirect.case.get_absolute_url())
+        response = render(request, self.template_name, {"page": page})
+        if not page["public"]:
+            response["X-Robots-Tag"] = "noindex"
+        return response
 
     def visible_cases(self):
         # Staff who may view cases preview unpublished ones at their public address; for everyone
@@ -133,29 +160,23 @@ class CaseDetailView(DetailView):
             return Case.objects.all()
         return Case.objects.published()
 
-    def get(self, request, *args, **kwargs):
-        try:
-            response = super().get(request, *args, **kwargs)
-        except Http404:
-            earlier = CaseRedirect.objects.filter(old_slug=kwargs["slug"], case__in=self.visible_cases())
-            redirect = earlier.select_related("case").first()
-            if redirect is None:
-                raise
-            return HttpResponsePermanentRedirect(redirect.case.get_absolute_url())
-        if not self.object.is_public:
-            response["X-Robots-Tag"] = "noindex"
-        return response
-
-    def get_context_data(self, **kwargs):
-        case = self.object
-        context = super().get_context_data(
-            region_trails=[region.trail for region in case.regions.all()],
-            related_cases=related_cases(case),
-            outcome_chart=outcome_chart(case.outcomes.all()),
-            **kwargs,
-        )
+    def render_parts(self, slug):
+        """The page's own parts, as text: what base.html places in its title, description, head and content."""
+        case = self.visible_cases().for_detail().get(slug=slug)
+        context = {
+            "case": case,
+            "region_trails": [region.trail for region in case.regions.all()],
+            "related_cases": related_cases(case),
+            "outcome_chart": outcome_chart(case.outcomes.all()),
+        }
         if case.is_public:  # a staff preview tells no machine about the case
             image_url = first_image_url(case, self.request)
             context["open_graph"] = open_graph(case, self.request, image_url)
             context["json_ld"] = case_json_ld(case, self.request, image_url)
-        return context
+        return {
+            "public": case.is_public,
+            "title": translated_text(case, "title"),
+            "description": truncatewords(translated_text(case, "summary"), 40),
+            "head": render_to_string("cases/case_head.html", context, self.request),
+            "content": render_to_string("cases/case_content.html", context, self.request),
+        }

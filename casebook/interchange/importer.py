@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from casebook.cases.maintenance import refresh_planner_statistics
 from casebook.cases.models import Case, CollectionEntry, Figure, Outcome, Participation
 from casebook.cases.signals import cases_changed
+from casebook.cases.versions import data_changed
 from casebook.organizations.models import Posting
 from casebook.regions.models import Region
 
@@ -640,6 +641,8 @@ class Importer:
                 case_ids = list(self.report.case_ids)
                 transaction.on_commit(lambda: cases_changed.send(sender=Importer, case_ids=case_ids))
                 transaction.on_commit(refresh_planner_statistics)
+            else:  # reference data alone (a source's title, a metric's unit) shows on the kept case pages too
+                transaction.on_commit(data_changed)
 
     def refresh_ids(self, key):
         kind = self.kinds[key]
