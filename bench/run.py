@@ -84,9 +84,9 @@ def pages():
         ("search_common_zh", f"/en/cases/?q={COMMON_WORDS[0]}", True),
         # generate_cases makes these two: 30 figures and 30 outcomes, and one of each.
         ("case_detail_30_figures_30_outcomes", f"/en/cases/{SLUG_PREFIX}{seed_value}-000002/", True),
-        ("case_detail_1_figure_1_outcome", f"/en/cases/{SLUG_PREFIX}{seed_value}-000003/", True),
-        # The page a second reader gets: kept whole under the data version (views.CaseDetailView).
+        # Right after the cold one, as a second reader gets it: kept whole under the data version (CaseDetailView).
         ("case_detail_30_figures_30_outcomes_warm", f"/en/cases/{SLUG_PREFIX}{seed_value}-000002/", False),
+        ("case_detail_1_figure_1_outcome", f"/en/cases/{SLUG_PREFIX}{seed_value}-000003/", True),
         ("about", "/en/about/", False),
     ]
 
