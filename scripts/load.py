@@ -3,7 +3,11 @@
 seconds against a running Casebook, mixing listing, faceted listing, search, case pages and (when present) the
 API. Prints requests per second and p50/p95/p99 latency per kind, and ends with ``errors=<n> 5xx=<n>``.
 
-    scripts/load.py http://127.0.0.1:8000 [--clients 32] [--duration 60]
+    scripts/load.py http://127.0.0.1:8000 [--clients 32] [--duration 60] [--think 1-3]
+
+By default each client asks again as soon as it has its answer: a saturation test, where every request waits
+behind the others (on 2 cores, 32 clients queue about 16 deep). ``--think MIN-MAX`` makes each client pause a
+random MIN to MAX seconds between requests, as a person reading a page does (locust's ``between``).
 """
 
 # Random choices of pages to ask for, not secrets.
@@ -125,7 +129,7 @@ def request_mix(site):
     return mix
 
 
-def client(host, port, mix, deadline, results, lock):
+def client(host, port, mix, deadline, results, lock, think=(0, 0)):
     kinds = list(mix)
     connection = http.client.HTTPConnection(host, port, timeout=30)
     mine = []
@@ -145,8 +149,22 @@ def client(host, port, mix, deadline, results, lock):
             connection.close()
             connection = http.client.HTTPConnection(host, port, timeout=30)
         mine.append((kind, time.perf_counter() - started, status))
+        if think[1]:
+            time.sleep(min(random.uniform(*think), max(0, deadline - time.monotonic())))
     with lock:
         results.extend(mine)
+
+
+def think_range(text):
+    """ "1-3" → (1.0, 3.0); "2" → (2.0, 2.0)."""
+    low, _, high = text.partition("-")
+    try:
+        pause = (float(low), float(high or low))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not MIN-MAX seconds: {text!r}") from None
+    if not 0 <= pause[0] <= pause[1]:
+        raise argparse.ArgumentTypeError(f"not MIN-MAX seconds with 0 <= MIN <= MAX: {text!r}")
+    return pause
 
 
 def percentile(sorted_values, fraction):
@@ -158,6 +176,9 @@ def main():
     parser.add_argument("base", help="e.g. http://127.0.0.1:8000 (loopback only)")
     parser.add_argument("--clients", type=int, default=32)
     parser.add_argument("--duration", type=float, default=60)
+    parser.add_argument(
+        "--think", type=think_range, default=(0, 0), help="seconds between a client's requests, MIN-MAX (default 0)"
+    )
     parser.add_argument("--kinds", help="only these kinds, comma-separated (e.g. listing,faceted), to isolate one")
     arguments = parser.parse_args()
     url = urllib.parse.urlsplit(arguments.base)
@@ -175,12 +196,15 @@ def main():
         + "; "
         f"words {', '.join(SEARCH_WORDS)}; "
         f"{arguments.clients} clients for {arguments.duration:g} s"
+        + (f", thinking {arguments.think[0]:g}-{arguments.think[1]:g} s between requests" if arguments.think[1] else "")
     )
     results, lock = [], threading.Lock()
     deadline = time.monotonic() + arguments.duration
     started = time.monotonic()
     threads = [
-        threading.Thread(target=client, args=(url.hostname, url.port or 80, mix, deadline, results, lock))
+        threading.Thread(
+            target=client, args=(url.hostname, url.port or 80, mix, deadline, results, lock, arguments.think)
+        )
         for _ in range(arguments.clients)
     ]
     for thread in threads:

@@ -36,4 +36,5 @@ for _ in $(seq 240); do
     sleep 0.5
 done
 echo "gunicorn log: $log"
-.venv/bin/python scripts/load.py "http://127.0.0.1:$LOAD_PORT" --clients "$CLIENTS" --duration "$DURATION" ${LOAD_KINDS:+--kinds "$LOAD_KINDS"}
+.venv/bin/python scripts/load.py "http://127.0.0.1:$LOAD_PORT" --clients "$CLIENTS" --duration "$DURATION" ${LOAD_KINDS:+--kinds "$LOAD_KINDS"} \
+    ${THINK:+--think "$THINK"}

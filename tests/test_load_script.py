@@ -42,3 +42,56 @@ def test_every_kind_asks_for_a_page_that_answers_200_with_real_filters(synthetic
     assert len(seen["faceted"]) > 30 and len({param for query in faceted for param in query}) >= 4
     searched = {urllib.parse.parse_qs(urllib.parse.urlsplit(path).query)["q"][0] for path in seen["search"]}
     assert searched <= set(load.SEARCH_WORDS) and len(searched) > 1
+
+
+@pytest.mark.parametrize(("text", "pause"), [("1-3", (1.0, 3.0)), ("2", (2.0, 2.0)), ("0.5-0.5", (0.5, 0.5))])
+def test_think_time_reads_min_max_seconds(text, pause):
+    assert load.think_range(text) == pause
+
+
+@pytest.mark.parametrize("text", ["", "x", "3-1", "-1", "1-2-3"])
+def test_think_time_refuses_what_is_not_min_max_seconds(text):
+    with pytest.raises(load.argparse.ArgumentTypeError):
+        load.think_range(text)
+
+
+class AnsweringConnection:
+    """http.client.HTTPConnection's part the load client uses, answering 200 at once."""
+
+    def __init__(self, *args, **kwargs):
+        pass
+
+    def request(self, *args, **kwargs):
+        pass
+
+    def getresponse(self):
+        return self
+
+    status = 200
+
+    def read(self):
+        return b""
+
+    def getheader(self, name, default=""):
+        return default
+
+    def close(self):
+        pass
+
+
+def test_a_thinking_client_pauses_between_its_requests(monkeypatch):
+    clock, pauses = [0.0], []
+
+    def sleep(seconds):
+        pauses.append(seconds)
+        clock[0] += seconds
+
+    monkeypatch.setattr(load.http.client, "HTTPConnection", AnsweringConnection)
+    monkeypatch.setattr(load.time, "monotonic", lambda: clock[0])
+    monkeypatch.setattr(load.time, "sleep", sleep)
+    results = []
+    load.client("127.0.0.1", 1, {"listing": lambda: "/en/cases/"}, 10, results, load.threading.Lock(), (1, 3))
+    # 10 seconds of 1 to 3 s pauses: 4 to 10 requests, each followed by a pause, the last one cut at the end.
+    assert 4 <= len(results) <= 10 and len(pauses) == len(results)
+    assert all(1 <= pause <= 3 for pause in pauses[:-1]) and 0 <= pauses[-1] <= 3
+    assert clock[0] == pytest.approx(10)
