@@ -238,7 +238,7 @@ def test_the_listing_runs_few_queries_whatever_the_page(client, world, django_as
     CaseListView.paginate_by, original = per_page, CaseListView.paginate_by
     try:
         for page in ("1", "2"):
-            with django_assert_max_num_queries(9):
+            with django_assert_max_num_queries(5):
                 client.get(LIST_URL, {"region": "shaanxi", "type": ["tea", "roads"], "page": page})
     finally:
         CaseListView.paginate_by = original

@@ -1,5 +1,5 @@
-"""The case page's short relations, folded into the case's row (casebook/cases/folding.py), read as
-prefetch_related would read them."""
+"""The case page's short relations and the cards' parts, folded into the case's row (casebook/cases/folding.py),
+read as prefetch_related would read them."""
 
 from datetime import date
 
@@ -12,6 +12,7 @@ from .factories import (
     make_case,
     make_collection,
     make_commissioner,
+    make_figure,
     make_initiative,
     make_organization,
     make_posting,
@@ -97,3 +98,37 @@ def test_a_case_with_none_of_them_folds_to_empty_relations(db, django_assert_num
 def test_a_relation_whose_values_json_would_change_is_refused(db):
     with pytest.raises(ValueError, match="Outcome.value cannot be folded"):
         Case.objects.fold(Fold("outcomes"))
+
+
+def test_a_fold_into_a_list_keeps_the_first_rows_in_their_order(db, django_assert_num_queries):
+    case = make_case()
+    figures = [make_figure(case, order=order) for order in (3, 1, 2, 1)]
+    first_two = Fold("figures", to_attr="first_figures", limit=2)
+    with django_assert_num_queries(1):
+        folded = Case.objects.fold(first_two).get(pk=case.pk)
+        assert [columns(figure) for figure in folded.first_figures] == [columns(figures[1]), columns(figures[3])]
+        assert all(figure.case is folded for figure in folded.first_figures)
+    with django_assert_num_queries(1):  # the relation itself is not read, only the list
+        assert len(folded.figures.all()) == 4
+
+
+def test_a_fold_through_a_foreign_key_reads_the_relations_of_the_row_it_points_to(db, django_assert_num_queries):
+    places = Fold("regions", to_attr="places")
+    organizations = Fold("participations", "organization", to_attr="links")
+    cases = [make_case(regions=[make_region(), make_region()], organizations=[make_organization()]) for _ in range(2)]
+    list(Case.objects.fold(places))  # the same folds from cases first: each keeps its SQL per model it reads from
+    links = Participation.objects.filter(case__in=cases).select_related("case")
+    with django_assert_num_queries(1):
+        read = {
+            link.case.pk: ([columns(r) for r in link.case.places], [columns(p) for p in link.case.links])
+            for link in links.fold(places, organizations, through="case")
+        }
+    assert read == {
+        case.pk: ([columns(r) for r in case.regions.all()], [columns(p) for p in case.participations.all()])
+        for case in cases
+    }
+
+
+def test_a_list_named_as_a_field_is_refused(db):
+    with pytest.raises(ValueError, match="organizations is a field of Case"):
+        Case.objects.fold(Fold("participations", to_attr="organizations"))

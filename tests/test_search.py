@@ -141,7 +141,7 @@ def test_the_snippet_comes_from_the_section_that_matches(client):
 def test_a_search_runs_a_constant_number_of_queries(client, django_assert_max_num_queries):
     for n in range(25):
         make_case(title=f"Tea {n}", regions=[make_region()], organizations=[make_organization()])
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(4):
         assert len(found(client, "tea")) == 20
 
 

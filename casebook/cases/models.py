@@ -155,20 +155,6 @@ def column_of(language):
     return build_localized_fieldname("", language).lstrip("_")
 
 
-def card_prefetches(prefix=""):
-    """What a case card shows, one query each, for cases reached through ``prefix`` ("case__"). Into lists
-    (``to_attr``): a related manager's prefetch cache costs a queryset per case, most of a cold listing's loading."""
-    return [
-        models.Prefetch(f"{prefix}regions", to_attr="card_places"),
-        models.Prefetch(
-            f"{prefix}participations",
-            queryset=Participation.objects.select_related("organization"),
-            to_attr="card_participations",
-        ),
-        models.Prefetch(f"{prefix}figures", queryset=Figure.objects.order_by("order", "pk"), to_attr="card_figures"),
-    ]
-
-
 NARRATIVE = ["background", "approach", "results", "lessons"]
 NARRATIVE_COLUMNS = NARRATIVE + [f"{field}_{column}" for field in NARRATIVE for column in TRANSLATED_COLUMNS]
 
@@ -309,6 +295,24 @@ CASE_PAGE_FOLDS = [
     Fold("collection_entries", "collection__publisher"),
 ]
 
+# What a case card shows beside the case's own columns, read inside the case's row too: its places, its
+# organizations and its first figure, into lists (a related manager's cache costs a queryset per case).
+CARD_FOLDS = [
+    Fold("regions", to_attr="card_places"),
+    Fold("participations", "organization", to_attr="card_participations"),
+    Fold("figures", to_attr="card_figures", limit=1),
+]
+
+
+def with_cards(rows, through=None, snippets=False):
+    """``rows`` with what their case cards show, in one query: cases, or rows that link to a case through the
+    foreign key ``through`` (participations, collection entries). The narrative sections, the longest texts, are
+    read only for a search's snippets."""
+    prefix = f"{through}__" if through else ""
+    if not snippets:
+        rows = rows.defer(*(prefix + column for column in NARRATIVE_COLUMNS))
+    return rows.select_related(prefix + "assistance_type").fold(*CARD_FOLDS, through=through)
+
 
 class CaseQuerySet(FoldingQuerySet):
     def published(self):
@@ -370,9 +374,8 @@ class CaseQuerySet(FoldingQuerySet):
         return self.matching(text).annotate(search_rank=SearchRank(text)).order_by("-search_rank", "-pk")
 
     def for_listing(self, snippets=False):
-        """What a card shows. The narrative sections, the longest texts, are read only for a search's snippets."""
-        cases = self if snippets else self.defer(*NARRATIVE_COLUMNS)
-        return cases.select_related("assistance_type").prefetch_related(*card_prefetches())
+        """Cases with what their cards show, in one query (``with_cards``)."""
+        return with_cards(self, snippets=snippets)
 
     def for_detail(self):
         """A case with everything its page shows, in four queries whatever its size: the case with its short
@@ -510,7 +513,15 @@ class Case(models.Model):
         return self.status == self.Status.PUBLISHED and self.published_at and self.published_at <= timezone.now()
 
 
-class ParticipationQuerySet(models.QuerySet):
+class CaseLinkQuerySet(FoldingQuerySet):
+    """Rows that link to a case, listed as its card (an organization's participations, a collection's entries)."""
+
+    def for_listing(self):
+        """The rows, each with its case and what the case's card shows, in one query (``with_cards``)."""
+        return with_cards(self, through="case")
+
+
+class ParticipationQuerySet(CaseLinkQuerySet):
     def get_by_natural_key(self, case_slug, organization_slug, role):
         return self.get(case__slug=case_slug, organization__slug=organization_slug, role=role)
 
@@ -554,7 +565,7 @@ class Participation(models.Model):
     natural_key.dependencies = ["cases.case", "organizations.organization"]
 
 
-class CollectionEntryQuerySet(models.QuerySet):
+class CollectionEntryQuerySet(CaseLinkQuerySet):
     def get_by_natural_key(self, collection_slug, case_slug):
         return self.get(collection__slug=collection_slug, case__slug=case_slug)
 

@@ -14,7 +14,7 @@ from .counts import (
     provinces_with_case_counts,
     with_case_counts,
 )
-from .models import Case, Collection, CollectionEntry, Participation, card_prefetches
+from .models import Case, Collection, CollectionEntry, Participation
 
 # As on the listing, querysets are built per request: published() compares with the time of the request.
 
@@ -91,12 +91,7 @@ class OrganizationDetailView(EntityCasesView):
         return of_published_cases(Participation.objects.filter(organization=self.entity))
 
     def get_queryset(self):
-        return (
-            self.participations()
-            .select_related("case__assistance_type")
-            .prefetch_related(*card_prefetches("case__"))
-            .order_by(ROLE_ORDER, "-case__published_at", "-case__pk")
-        )
+        return self.participations().for_listing().order_by(ROLE_ORDER, "-case__published_at", "-case__pk")
 
     def get_context_data(self, **kwargs):
         organization = self.entity
@@ -139,8 +134,7 @@ class CollectionDetailView(EntityCasesView):
     def get_queryset(self):
         return (
             of_published_cases(CollectionEntry.objects.filter(collection=self.entity))
-            .select_related("case__assistance_type")
-            .prefetch_related(*card_prefetches("case__"))
+            .for_listing()
             .order_by(F("number").asc(nulls_last=True), "case__title", "case__pk")
         )
 
