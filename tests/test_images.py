@@ -505,3 +505,11 @@ def test_a_decorative_figure_whose_file_is_missing_is_hidden_from_screen_readers
     html = figure_html(client, case)
     assert '<div class="figure-missing" aria-hidden="true">' in html
     assert "It showed" not in html and "<img" not in html
+
+
+@pytest.mark.django_db
+def test_a_rendition_seen_on_disk_is_not_looked_for_again(media_root):
+    figure = make_figure(make_case(), image=image_upload("photo.png", size=(800, 600)))
+    url = rendition_url(figure.image, 480)
+    with mock.patch.object(default_storage, "exists", side_effect=AssertionError("the disk was asked again")):
+        assert rendition_url(figure.image, 480) == url

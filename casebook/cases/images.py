@@ -192,6 +192,13 @@ def rendition_name(name, width):
     return f"renditions/{path.parent}/{stem}-w{width}.jpg"
 
 
+# The renditions this process has seen on disk, with their URLs: a page of 20 cards would otherwise ask the disk
+# 40 times on each view. A rendition never changes once made (its name comes from its original's, and an original
+# is stored under a new name, never over an old one). One deleted by hand is forgotten when the workers restart.
+_present = {}
+PRESENT_LIMIT = 100_000
+
+
 def rendition_url(field_file, width):
     """URL of a JPEG at most ``width`` pixels wide, made once and then reused; None if the original is unusable.
 
@@ -199,6 +206,9 @@ def rendition_url(field_file, width):
     """
     if not field_file:
         return None
+    key = (getattr(default_storage, "location", ""), field_file.name, width)  # tests give each its own folder
+    if key in _present:
+        return _present[key]
     name = rendition_name(field_file.name, width)
     if not default_storage.exists(name):
         try:
@@ -215,7 +225,10 @@ def rendition_url(field_file, width):
         except (OSError, SyntaxError, ValueError, Image.DecompressionBombError) as error:
             report_unusable(field_file.name, error)
             return None
-    return default_storage.url(name)
+    if len(_present) >= PRESENT_LIMIT:
+        _present.clear()
+    _present[key] = default_storage.url(name)
+    return _present[key]
 
 
 def make_renditions(field_file):
