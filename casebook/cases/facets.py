@@ -398,6 +398,7 @@ class CaseSets:
     def __init__(self):
         self.queries = {}
         self.typed = {}  # {name: whether the set has each case's type as a column}
+        self.later_names = {}
 
     def name(self, ids):
         if ids is None:
@@ -431,11 +432,14 @@ class CaseSets:
         return self.queries.setdefault((" UNION ALL ".join(by_type + joined), tuple(params)), f"{name}_counts")
 
     def later(self, now):
-        """The facet rows of cases published with a time still to come."""
-        later = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=now).order_by().values("pk")
-        sql, params = later.query.sql_with_params()
-        rows = f"SELECT facet, value, COUNT(*) AS n FROM {CaseFacet._meta.db_table} WHERE case_id IN ({sql})"
-        return self.name((f"{rows} GROUP BY facet, value", params))
+        """The facet rows of cases published with a time still to come; built once, though every facet
+        counted from the totals asks for it (building its SQL took more time than running it)."""
+        if now not in self.later_names:
+            later = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=now).order_by().values("pk")
+            sql, params = later.query.sql_with_params()
+            rows = f"SELECT facet, value, COUNT(*) AS n FROM {CaseFacet._meta.db_table} WHERE case_id IN ({sql})"
+            self.later_names[now] = self.name((f"{rows} GROUP BY facet, value", params))
+        return self.later_names[now]
 
     def with_clause(self):
         if not self.queries:
