@@ -6,6 +6,9 @@ from datetime import timedelta
 from pathlib import PurePosixPath
 
 import pytest
+from django.core.cache import caches
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -474,3 +477,21 @@ def test_home_runs_a_constant_number_of_queries(client, django_assert_max_num_qu
     with django_assert_max_num_queries(8):  # counts not yet cached; 4 once they are (test_pages)
         response = client.get(reverse("cases:home"))
     assert len(listed(response)) == min(cases, 6)
+
+
+def test_a_page_takes_the_same_queries_for_20_or_100_cases_and_on_the_first_or_last_page(client, monkeypatch, yijun):
+    organization = make_organization(slug="alibaba")
+    for _ in range(101):
+        _case_with_everything(yijun, organization)
+    counts = {}
+    for per_page in (20, 100):
+        monkeypatch.setattr(CaseListView, "paginate_by", per_page)
+        for page in ("1", "last"):
+            for cache in caches.all():
+                cache.clear()
+            with CaptureQueriesContext(connection) as captured:
+                response = get_list(client, region="shaanxi", organization="alibaba", page=page)
+            assert len(listed(response)) == (per_page if page == "1" else 101 % per_page)
+            counts[per_page, page] = len(captured)
+    assert len(set(counts.values())) == 1, counts
+    assert counts[20, "1"] <= 8
