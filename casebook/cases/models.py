@@ -355,6 +355,11 @@ class CaseQuerySet(FoldingQuerySet):
 
         ``having(Facet.REGION, [shaanxi.pk])`` includes the cases of its counties.
         """
+        if facet == CaseFacet.Facet.TYPE:
+            # A case's one type is in its own row: a test of the row, no join. (As a probe of the facet rows,
+            # a search for a rare word of one type was planned by PostgreSQL as a hash of every case of the
+            # type first: 760 ms at 1,000,000 cases, against 16 ms this way.)
+            return self.filter(assistance_type__in=values)
         # A probe per case (case_facet_case_idx), not a set built first: the first page of newest cases
         # stops after twenty matches.
         return self.filter(Exists(CaseFacet.objects.filter(case=OuterRef("pk"), facet=facet, value__in=values)))
