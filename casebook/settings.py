@@ -139,8 +139,10 @@ if PRODUCTION and not os.environ.get("DATABASE_URL", "").startswith(("postgres:/
 
 # PostgreSQL session settings. Casebook's queries are short index reads, many at once: JIT compiling pays
 # only for long scans (a facet count at 1,000,000 cases costs enough to trigger it and spends more time
-# compiling than it saves), and parallel workers take the cores other requests are waiting for.
-postgresql_session = ["-c jit=off", "-c max_parallel_workers_per_gather=0"]
+# compiling than it saves), and parallel workers take the cores other requests are waiting for. A search for a
+# common word hashes the ids of its matches (half a million at 1,000,000 cases): in the default 4 MB that spills
+# to disk in 21 batches, in 32 MB it stays in memory (a search's facet panel 1.9 s -> 1.35 s).
+postgresql_session = ["-c jit=off", "-c max_parallel_workers_per_gather=0", "-c work_mem=32MB"]
 
 
 def database(url_variable, default=None):

@@ -236,8 +236,8 @@ def test_database_url_options_are_kept_beside_the_timeouts():
     result = run_django([], env, code=code)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == (
-        "[('connect_timeout', 5), ('options', '-c jit=off -c max_parallel_workers_per_gather=0 -c lock_timeout=5000'),"
-        " ('sslmode', 'require')]"
+        "[('connect_timeout', 5), ('options', '-c jit=off -c max_parallel_workers_per_gather=0 -c work_mem=32MB"
+        " -c lock_timeout=5000'), ('sslmode', 'require')]"
     )
 
 
@@ -247,8 +247,11 @@ def test_postgresql_sessions_run_without_jit_or_parallel_workers_unless_the_url_
 
     if connection.vendor == "postgresql":  # the test database's own connection has them
         with connection.cursor() as cursor:
-            cursor.execute("SELECT current_setting('jit'), current_setting('max_parallel_workers_per_gather')")
-            assert cursor.fetchone() == ("off", "0")
+            cursor.execute(
+                "SELECT current_setting('jit'), current_setting('max_parallel_workers_per_gather'),"
+                " current_setting('work_mem')"
+            )
+            assert cursor.fetchone() == ("off", "0", "32MB")
     code = (
         "import django; django.setup(); from django.conf import settings; "
         "print(settings.DATABASES['default']['OPTIONS']['options'])"
@@ -257,4 +260,6 @@ def test_postgresql_sessions_run_without_jit_or_parallel_workers_unless_the_url_
     result = run_django([], {"DATABASE_URL": url, "DJANGO_SETTINGS_MODULE": "casebook.settings"}, code=code)
     assert result.returncode == 0, result.stderr
     # PostgreSQL applies the -c options in order: the URL's comes last, so it wins.
-    assert result.stdout.strip().splitlines()[-1] == "-c jit=off -c max_parallel_workers_per_gather=0 -c jit=on"
+    assert result.stdout.strip().splitlines()[-1] == (
+        "-c jit=off -c max_parallel_workers_per_gather=0 -c work_mem=32MB -c jit=on"
+    )
