@@ -251,6 +251,19 @@ def test_rebuild_search_index_restores_a_lost_index(client):
     assert found(client, "tea") == ["Tea"]
 
 
+def test_the_trigram_migration_rebuilds_documents_written_by_the_former_tokenizer(client):
+    make_case(title="Co-op", summary_zh_hans="农民合作社")
+    make_case(title="Other", summary_zh_hans="合作 作社")
+    with connection.cursor() as cursor:
+        for case_id, document in SearchDocument.objects.values_list("pk", "document"):
+            former = " ".join(token for token in document.split() if len(token) < 3 or token.isascii())
+            cursor.execute("UPDATE cases_search SET document = %s WHERE rowid = %s", [former, case_id])
+    assert found(client, "合作社") == []
+    migration = importlib.import_module("casebook.cases.migrations.0013_search_documents_with_trigrams")
+    migration.rebuild_search_documents(apps, None)
+    assert found(client, "合作社") == ["Co-op"]
+
+
 # Bad input: never a 500
 
 
