@@ -51,12 +51,17 @@ def search(text):
 # Tokens
 
 
-def test_chinese_is_indexed_as_bigrams_and_characters_and_words_are_lowercased():
-    assert tokens("宜君县的Apple茶") == ["宜君", "君县", "县的", "apple", "宜", "君", "县", "的", "茶"]
+def test_chinese_is_indexed_as_bigrams_then_characters_then_trigrams_and_words_are_lowercased():
+    assert tokens("宜君县的Apple茶 宜君县") == [
+        *["宜君", "君县", "县的", "apple", "宜君", "君县"],  # in order: their positions make phrases
+        *["宜", "君", "县", "的", "茶"],
+        *["宜君县", "君县的"],
+    ]
 
 
-def test_a_query_is_grouped_into_words_and_chinese_phrases():
-    assert query_groups("宜君县 Tea 茶 tea") == [["宜君", "君县"], ["tea"], ["茶"]]
+def test_a_query_is_grouped_into_words_chinese_tokens_and_phrases():
+    assert query_groups("宜君县 Tea 茶 tea 宜君") == [["宜君县"], ["tea"], ["茶"], ["宜君"]]
+    assert query_groups("合作社区") == [["合作", "作社", "社区"], ["合作社"], ["作社区"]]
     assert query_groups("!!! ,,,") == []
 
 
@@ -74,6 +79,30 @@ def test_chinese_query_must_match_as_a_phrase_not_as_scattered_characters(client
     make_case(title="Scattered", summary_zh_hans="君临天下，宜居之地")
     make_case(title="Together", summary_zh_hans="在宜君建设")
     assert found(client, "宜君") == ["Together"]
+
+
+def test_a_three_character_query_finds_exactly_the_cases_that_contain_it(client):
+    make_case(title="Inside", summary_zh_hans="农民专业合作社")
+    make_case(title="Alone", title_zh_hans="合作社")
+    make_case(title="Two runs", summary_zh_hans="合作 作社")  # 合作 and 作社 side by side, 合作社 nowhere
+    make_case(title="Reversed", summary_zh_hans="社会合作")
+    assert sorted(found(client, "合作社")) == ["Alone", "Inside"]
+    assert sorted(search("合作社")) == ["Alone", "Inside"]
+
+
+def test_a_longer_query_must_match_as_one_run_in_order(client):
+    make_case(title="Together", summary_zh_hans="合作社区建设")
+    make_case(title="Two runs", summary_zh_hans="合作社 社区")  # its bigrams in a row across two runs
+    make_case(title="Every trigram apart", summary_zh_hans="合作社，作社区")  # not adjacent
+    assert found(client, "合作社区") == ["Together"]
+    assert found(client, "社区建设") == ["Together"]
+
+
+def test_one_and_two_character_queries_match_across_runs_as_before(client):
+    make_case(title="Both", summary_zh_hans="合作 作社")
+    make_case(title="Neither", summary_zh_hans="农户")
+    assert found(client, "作社") == ["Both"]
+    assert found(client, "社") == ["Both"]
 
 
 def test_every_word_must_match(client):
@@ -136,6 +165,21 @@ def test_the_snippet_comes_from_the_section_that_matches(client):
     make_case(title="Tea", summary="Nothing here.", results="Sales of 苹果 doubled.")
     content = client.get(LIST_URL, {"q": "苹果"}).content.decode()
     assert "Sales of <mark>苹果</mark> doubled." in content
+
+
+@pytest.mark.parametrize(
+    ("q", "marked"),
+    [
+        ("合作社", "农民<mark>合作社</mark>和<mark>合作社</mark>区"),
+        ("合作社区", "农民合作社和<mark>合作社区</mark>"),  # its trigram 合作社 alone is not marked
+        ("合作", "农民<mark>合作</mark>社和<mark>合作</mark>社区"),
+    ],
+)
+def test_the_snippet_marks_each_chinese_query_run_where_it_appears(client, q, marked):
+    make_case(title="Co-op", summary_zh_hans="农民合作社和合作社区")
+    with translation.override("zh-hans"):
+        content = client.get(reverse("cases:list"), {"q": q}).content.decode()
+    assert marked in content
 
 
 def test_a_search_runs_a_constant_number_of_queries(client, django_assert_max_num_queries):
@@ -205,6 +249,19 @@ def test_rebuild_search_index_restores_a_lost_index(client):
     assert found(client, "tea") == []
     call_command("rebuild_search_index", verbosity=0)
     assert found(client, "tea") == ["Tea"]
+
+
+def test_the_trigram_migration_rebuilds_documents_written_by_the_former_tokenizer(client):
+    make_case(title="Co-op", summary_zh_hans="农民合作社")
+    make_case(title="Other", summary_zh_hans="合作 作社")
+    with connection.cursor() as cursor:
+        for case_id, document in SearchDocument.objects.values_list("pk", "document"):
+            former = " ".join(token for token in document.split() if len(token) < 3 or token.isascii())
+            cursor.execute("UPDATE cases_search SET document = %s WHERE rowid = %s", [former, case_id])
+    assert found(client, "合作社") == []
+    migration = importlib.import_module("casebook.cases.migrations.0013_search_documents_with_trigrams")
+    migration.rebuild_search_documents(apps, None)
+    assert found(client, "合作社") == ["Co-op"]
 
 
 # Bad input: never a 500

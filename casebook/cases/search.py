@@ -1,10 +1,16 @@
 """Full-text search over cases, in Chinese and in English, on SQLite (FTS5) and PostgreSQL (tsvector + GIN).
 
 Neither engine segments Chinese, so both are given the same pre-tokenized text (``tokens``): Latin words
-lowercased, and every run of Chinese characters as its overlapping bigrams (宜君县 → 宜君 君县), followed by
-its single characters for one-character queries. A query is tokenized the same way; each of its words
-must match, a Chinese run as the phrase of its bigrams. 宜君 is then one indexed token, not a substring
-scan over every row.
+lowercased, and every run of Chinese characters as its overlapping bigrams (宜君县 → 宜君 君县), in order so
+that their positions allow phrase queries, followed by the distinct single characters and then the distinct
+trigrams of all runs (appended last, so the bigrams' positions stay as they were).
+
+A query is tokenized the same way (``query_groups``); each group must match. A Chinese run of 1, 2 or 3
+characters is one indexed token (宜, 宜君, 宜君县), answered by the index alone. A longer run is the phrase
+of its bigrams (adjacency) plus each of its trigrams as a token of its own: the phrase has to be checked
+against every candidate's stored tokens (on PostgreSQL, each candidate's tsvector), and the trigrams, rarer
+than bigrams, let the index narrow the candidates first. A trigram also only exists within one run, so
+合作 作社 (two runs whose bigrams sit side by side) is not 合作社.
 """
 
 import re
@@ -30,28 +36,39 @@ def normalize(text):
 
 def tokens(text):
     """The indexed form of ``text``: a list of tokens, ready to be joined with spaces."""
-    words, characters = [], {}
+    words, characters, trigrams = [], {}, {}
     for chinese, word in TOKEN.findall(normalize(text)):
         if word:
             words.append(word)
         else:
-            words.extend(chinese[i : i + 2] for i in range(len(chinese) - 1))
+            words.extend(ngrams(chinese, 2))
             characters.update(dict.fromkeys(chinese))
-    return words + list(characters)
+            trigrams.update(dict.fromkeys(ngrams(chinese, 3)))
+    return words + list(characters) + list(trigrams)
+
+
+def ngrams(run, n):
+    return [run[i : i + n] for i in range(len(run) - n + 1)]
+
+
+def query_words(text):
+    """The query's distinct Chinese runs and words as TOKEN finds them, (run, "") or ("", word), in order, at
+    most MAX_QUERY_WORDS of them."""
+    return list(dict.fromkeys(TOKEN.findall(normalize(text))))[:MAX_QUERY_WORDS]
 
 
 def query_groups(text):
-    """The query as groups of tokens: each group must match, as a phrase (a Chinese run's bigrams in a row)."""
+    """The query as groups of tokens: each group must match, as a phrase (a Chinese run's bigrams in a row).
+    A Chinese run of up to 3 characters is itself a token; a longer one is its bigrams' phrase and each of
+    its trigrams."""
     groups = []
-    for chinese, word in TOKEN.findall(normalize(text)):
-        if word:
-            groups.append([word])
-        elif len(chinese) == 1:
-            groups.append([chinese])
+    for chinese, word in query_words(text):
+        if word or len(chinese) <= 3:
+            groups.append([word or chinese])
         else:
-            groups.append([chinese[i : i + 2] for i in range(len(chinese) - 1)])
-    unique = list({" ".join(group): group for group in groups}.values())
-    return unique[:MAX_QUERY_WORDS]
+            groups.append(ngrams(chinese, 2))
+            groups.extend([trigram] for trigram in ngrams(chinese, 3))
+    return list({" ".join(group): group for group in groups}.values())
 
 
 # Tokens hold only letters and digits, so quoting them needs no escaping.
@@ -132,11 +149,11 @@ SNIPPET_FIELDS = ["summary", "background", "approach", "results", "lessons"]
 def highlighter(text):
     """A regex that finds the query's words in original text, or None when the query has none."""
     terms = []
-    for group in query_groups(text):
-        if len(group) == 1 and TOKEN.fullmatch(group[0]) and TOKEN.fullmatch(group[0]).group(2):
-            terms.append(rf"(?<![^\W_]){re.escape(group[0])}(?![^\W_])")
+    for chinese, word in query_words(text):
+        if word:
+            terms.append(rf"(?<![^\W_]){re.escape(word)}(?![^\W_])")
         else:
-            terms.append(re.escape(group[0] + "".join(token[-1] for token in group[1:])))
+            terms.append(re.escape(chinese))  # the whole run, not its trigrams (query_groups' extra groups)
     if not terms:
         return None
     return re.compile("|".join(sorted(terms, key=len, reverse=True)), re.IGNORECASE)
