@@ -495,3 +495,21 @@ def test_a_page_takes_the_same_queries_for_20_or_100_cases_and_on_the_first_or_l
             counts[per_page, page] = len(captured)
     assert len(set(counts.values())) == 1, counts
     assert counts[20, "1"] <= 8
+
+
+def test_a_card_escapes_every_value_once(client):
+    region = make_region(name="Tom & Jerry <County>")
+    organization = make_organization(name='"Quoted" & Co')
+    make_case(
+        title="<script>alert(1)</script> & more",
+        summary="Fish & <chips>",
+        regions=[region],
+        organizations=[organization],
+    )
+    content = client.get(LIST_URL).content.decode()
+    article = re.search(r'<article class="card">.*?</article>', content, re.S).group(0)
+    assert "<script>" not in article
+    assert "&lt;script&gt;alert(1)&lt;/script&gt; &amp; more</a>" in article
+    assert "Fish &amp; &lt;chips&gt;" in article
+    assert "<dd>Tom &amp; Jerry &lt;County&gt;</dd>" in article
+    assert "<dd>&quot;Quoted&quot; &amp; Co</dd>" in article
