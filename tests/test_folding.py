@@ -4,9 +4,10 @@ read as prefetch_related would read them."""
 from datetime import date
 
 import pytest
+from django.utils import translation
 
 from casebook.cases.folding import Fold
-from casebook.cases.models import Case, CollectionEntry, Participation
+from casebook.cases.models import Case, CollectionEntry, Participation, Theme
 
 from .factories import (
     make_case,
@@ -132,3 +133,18 @@ def test_a_fold_through_a_foreign_key_reads_the_relations_of_the_row_it_points_t
 def test_a_list_named_as_a_field_is_refused(db):
     with pytest.raises(ValueError, match="organizations is a field of Case"):
         Case.objects.fold(Fold("participations", to_attr="organizations"))
+
+
+def test_a_folded_row_is_the_model_instance_a_query_reads(case):
+    (folded,) = Case.objects.fold(Fold("themes")).filter(pk=case.pk)
+    theme = folded.themes.all()[0]
+    loaded = Theme.objects.get(pk=theme.pk)
+    assert theme == loaded and theme._state.db == loaded._state.db and not theme._state.adding
+    assert {f.attname: getattr(theme, f.attname) for f in Theme._meta.concrete_fields} == {
+        f.attname: getattr(loaded, f.attname) for f in Theme._meta.concrete_fields
+    }
+    with translation.override("zh-hans"):
+        assert theme.name == loaded.name
+    theme.slug = "renamed"
+    theme.save()  # an update of its row, not a second row
+    assert Theme.objects.filter(pk=theme.pk, slug="renamed").exists() and Theme.objects.count() == 3

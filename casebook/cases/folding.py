@@ -21,6 +21,7 @@ another query: its SQL names the parent's table).
 
 from django.db import NotSupportedError, connections, models
 from django.db.models import F, OuterRef, Subquery
+from django.db.models.base import ModelState
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import JSONObject
 from django.db.models.query import ModelIterable
@@ -154,10 +155,26 @@ def build(model, row, related, db):
     """A model instance from its JSON object, with the related objects it selects (None for a null key)."""
     if row[model._meta.pk.attname] is None:
         return None
-    obj = model.from_db(db, None, [field.to_python(row[field.attname]) for field in model._meta.concrete_fields])
+    obj = instance(
+        model, db, {field.attname: field.to_python(row[field.attname]) for field in model._meta.concrete_fields}
+    )
     for name, deeper in related.items():
         field = model._meta.get_field(name)
         field.set_cached_value(obj, build(field.related_model, row[name], deeper, db))
+    return obj
+
+
+def instance(model, db, values):
+    """What ``model.from_db()`` makes of a whole row, without calling ``Model.__init__``: a page of cards folds
+    160 rows, and their constructors (the pre_init and post_init signals, modeltranslation's wrapper, a setattr
+    per field) cost more than its query. For a whole row that constructor only stores each value under its
+    attname (modeltranslation's descriptors too, while it initializes), and no model folded here has a receiver
+    for those signals (an ImageField connects one only with a width_field or height_field)."""
+    obj = model.__new__(model)
+    obj.__dict__.update(values)
+    obj._state = ModelState()
+    obj._state.adding = False
+    obj._state.db = db
     return obj
 
 
