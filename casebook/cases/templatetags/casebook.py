@@ -94,7 +94,7 @@ def facet_checkboxes(group):
 
 
 # A case card, as every listing shows it (twenty to a page): written here for the same reason as the facet
-# options, it cost a third of a cold listing as an included template. Every value is escaped by translated()
+# options, it cost a fifth of a cold listing as an included template. Every value is escaped by translated()
 # or format_html().
 
 
