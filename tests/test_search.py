@@ -203,6 +203,21 @@ def test_the_index_follows_edits_and_deletes(client):
     assert not SearchDocument.objects.exists()
 
 
+def test_deleting_a_case_with_its_parts_leaves_no_rows_of_it(client):
+    # Its participations, collection entries and figures go first, each with a post_delete signal: were
+    # the case reindexed then, its facet rows would outlive it and the transaction fail on its foreign key.
+    case = make_case(
+        title="Found", regions=[make_region()], organizations=[make_organization()], collections=[make_collection()]
+    )
+    make_figure(case)
+    other = make_case(title="Kept", organizations=[make_organization()])
+    Case.objects.filter(pk=case.pk).delete()
+    other.delete()
+    assert not CaseFacet.objects.exists()
+    assert not CaseFacetLine.objects.exists()
+    assert not SearchDocument.objects.exists()
+
+
 def test_the_index_follows_related_rows(client):
     region = make_region(name="Guizhou")
     organization = make_organization(name="Cainiao")

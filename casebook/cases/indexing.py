@@ -232,7 +232,9 @@ def on_case_saved(sender, instance, **kwargs):
 @receiver(post_delete, sender=Figure)
 @receiver(post_save, sender=CollectionEntry)
 @receiver(post_delete, sender=CollectionEntry)
-def on_case_part_changed(sender, instance, **kwargs):
+def on_case_part_changed(sender, instance, origin=None, **kwargs):
+    if isinstance(origin, Case) or getattr(origin, "model", None) is Case:
+        return  # deleted with its case (one or a queryset of them): reindexing would write rows for a case going
     reindex([instance.case_id])
 
 
