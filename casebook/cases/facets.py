@@ -32,6 +32,7 @@ from .models import (
     CaseFacet,
     CaseFacetLine,
     Collection,
+    FacetCube,
     FacetTotal,
     SearchDocument,
     Theme,
@@ -309,6 +310,14 @@ def count_rows(filterset):
     if text and not selected and query_groups(text):
         counts, total, filterset.rank_candidates = line_counts(text, now)
         return search_rows(counts, total)
+    anchor = cube_anchor(filterset, selected)
+    if anchor is not None:
+        return cube_rows(anchor, selected, now)
+    return counted_rows(filterset, selected, now)
+
+
+def counted_rows(filterset, selected, now):
+    """count_rows counted from the facet rows of the cases each branch counts over."""
     sets = CaseSets()
     drilling = len(selected.get("region") or []) == 1
     counted = [spec for spec in SPECS if not (spec.facet == Facet.REGION and drilling)]
@@ -333,6 +342,66 @@ def count_rows(filterset):
     sql = sets.with_clause() + " UNION ALL ".join(sql for sql, _params in branches)
     with connection.cursor() as cursor:
         cursor.execute(sql, sets.params() + [p for _sql, ps in branches for p in ps])
+        return [tuple(row) for row in cursor.fetchall()]
+
+
+def cube_anchor(filterset, selected):
+    """The FacetCube anchor whose counts answer this filter state (one place, with types or without: its
+    region id; types alone: 0), or None when the counts are counted."""
+    if filterset.form.cleaned_data.get("q") or not selected:
+        return None
+    others = {param: values for param, values in selected.items() if param != "type"}
+    if not others:
+        return 0
+    if list(others) == ["region"] and len(others["region"]) == 1:
+        return others["region"][0].pk
+    return None
+
+
+def cube_rows(anchor, selected, now):
+    """count_rows for the cases of one place (``anchor``) or all of them (0), of the selected types or all:
+    every facet's counts, the total and the trail read from FacetCube, less the cases scheduled for later."""
+    cube, facets = FacetCube._meta.db_table, CaseFacet._meta.db_table
+    # The anchor's counts as they stand now: the kept counts, less each case scheduled for later.
+    if anchor:
+        later, later_params = (
+            f"SELECT case_id FROM {facets} WHERE facet = %s AND value = %s AND published_at > %s",
+            [int(Facet.REGION), anchor, now],
+        )
+    else:
+        later_cases = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=now).order_by().values("pk")
+        later, later_params = later_cases.query.sql_with_params()
+    kept = (
+        "WITH kept AS MATERIALIZED (SELECT facet, value, case_type, SUM(n) AS n FROM"
+        f" (SELECT facet, value, case_type, count AS n FROM {cube} WHERE anchor = %s"
+        f" UNION ALL SELECT facet, value, case_type, -1 FROM {facets} WHERE case_id IN ({later}))"
+        " AS k GROUP BY facet, value, case_type) "
+    )
+    kept_params = [anchor, *later_params]
+    types = [value_of(SPEC_BY_PARAM["type"], item) for item in selected.get("type") or []]
+    of_types = f" AND case_type IN ({marks(types)})" if types else ""
+    branches = []
+    for spec in SPECS:
+        where, params = "facet = %s", [int(spec.facet)]
+        if spec.facet == Facet.REGION:
+            shown_sql, shown_params = shown_regions(selected)
+            where += f" AND value IN ({shown_sql})"
+            params.extend(shown_params)
+        if spec.facet != Facet.TYPE:  # a facet's own values are counted without its own filter
+            where += of_types
+            params.extend(types)
+        counts = f"SELECT value, SUM(n) AS n FROM kept WHERE {where} GROUP BY value HAVING SUM(n) > 0"
+        if spec.limit:
+            counts = f"SELECT value, n FROM ({counts}) AS g ORDER BY n DESC, value LIMIT {int(spec.limit)}"
+        branches.append(named_branch(spec, (counts, params)))
+    # Every case has one type: the total is the sum of the types' counts.
+    total = f"SELECT COALESCE(SUM(n), 0) FROM kept WHERE facet = %s{of_types}"
+    branches.append((f"SELECT {TOTAL}, 0, ({total}), CAST(NULL AS TEXT), {NO_NAMES}", [int(Facet.TYPE), *types]))
+    if anchor:
+        branches.append(trail_branch(selected["region"][0]))
+    sql = kept + " UNION ALL ".join(sql for sql, _params in branches)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, kept_params + [p for _sql, ps in branches for p in ps])
         return [tuple(row) for row in cursor.fetchall()]
 
 

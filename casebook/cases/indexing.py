@@ -1,3 +1,5 @@
+# SQL here is assembled from table and column names of the models; values are query parameters.
+# ruff: noqa: S608
 """What the listing reads instead of joining a case's relations: its facet values and its search document.
 
 ``reindex(case_ids)`` rebuilds both for those cases (a missing case loses its rows). It runs on every
@@ -8,7 +10,6 @@ from ``manage.py rebuild_search_index``.
 from collections import Counter
 
 from django.db import connection, transaction
-from django.db.models import Count
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
@@ -22,6 +23,7 @@ from .models import (
     CaseFacet,
     CaseFacetLine,
     CollectionEntry,
+    FacetCube,
     FacetTotal,
     Figure,
     Participation,
@@ -152,54 +154,92 @@ def with_ancestors(region_ids, name_columns):
 def write(case_ids, facet_rows, lines, documents):
     ops = connection.ops
     facet_table, search_table = CaseFacet._meta.db_table, SearchDocument._meta.db_table
-    change = Counter(
-        (facet, value) for _pk, facet, value, published_at, _type in facet_rows if published_at is not None
-    )
-    change.subtract(published_counts(case_ids))
-    add_to_totals(change)
+    after = [(pk, facet, value, case_type) for pk, facet, value, at, case_type in facet_rows if at is not None]
+    add_counts(after, published_rows(case_ids))
     CaseFacet.objects.filter(case_id__in=case_ids).delete()
     CaseFacetLine.objects.filter(case_id__in=case_ids).delete()
     SearchDocument.objects.filter(case_id__in=case_ids).delete()
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {facet_table} (case_id, facet, value, published_at, case_type)"  # noqa: S608
-            " VALUES (%s, %s, %s, %s, %s)",
+            f"INSERT INTO {facet_table} (case_id, facet, value, published_at, case_type) VALUES (%s, %s, %s, %s, %s)",
             [(pk, facet, value, ops.adapt_datetimefield_value(at), t) for pk, facet, value, at, t in facet_rows],
         )
         cursor.executemany(
-            f"INSERT INTO {CaseFacetLine._meta.db_table} (case_id, published_at, facets) VALUES (%s, %s, %s)",  # noqa: S608
+            f"INSERT INTO {CaseFacetLine._meta.db_table} (case_id, published_at, facets) VALUES (%s, %s, %s)",
             [(pk, ops.adapt_datetimefield_value(at), text) for pk, at, text in lines],
         )
-        cursor.executemany(f"INSERT INTO {search_table} (rowid, document) VALUES (%s, %s)", documents)  # noqa: S608
+        cursor.executemany(f"INSERT INTO {search_table} (rowid, document) VALUES (%s, %s)", documents)
 
 
-def published_counts(case_ids):
-    """Counter {(facet, value): rows} of the published cases among ``case_ids``, as the index has them now."""
+def published_rows(case_ids):
+    """[(case, facet, value, case_type)]: the facet rows of the published cases among ``case_ids``, as the
+    index has them now."""
     rows = CaseFacet.objects.filter(case_id__in=case_ids, published_at__isnull=False)
-    return Counter({(f, v): n for f, v, n in rows.values_list("facet", "value").annotate(n=Count("pk")).order_by()})
+    return list(rows.values_list("case_id", "facet", "value", "case_type"))
 
 
-def add_to_totals(change):
-    table = FacetTotal._meta.db_table
-    rows = [(facet, value, delta) for (facet, value), delta in change.items() if delta]
+def add_counts(after, before):
+    """Move the maintained counts (FacetTotal, FacetCube) from the published facet rows ``before`` to
+    those ``after``, both [(case, facet, value, case_type)]."""
+    totals = Counter((facet, value) for _pk, facet, value, _type in after)
+    totals.subtract((facet, value) for _pk, facet, value, _type in before)
+    cube = cube_counts(after)
+    cube.subtract(cube_counts(before))
+    upsert(FacetTotal, ["facet", "value"], totals)
+    upsert(FacetCube, ["anchor", "facet", "value", "case_type"], cube)
+
+
+def cube_counts(rows):
+    """Counter {(anchor, facet, value, case_type): cases} of facet rows [(case, facet, value, case_type)]:
+    each of a case's rows counts once under anchor 0 and once under each of its places (which include
+    every place above its own)."""
+    by_case = {}
+    for pk, facet, value, case_type in rows:
+        by_case.setdefault(pk, []).append((facet, value, case_type))
+    counts = Counter()
+    for values in by_case.values():
+        anchors = [0, *(value for facet, value, _type in values if facet == Facet.REGION)]
+        counts.update((anchor, *row) for anchor in anchors for row in values)
+    return counts
+
+
+def upsert(model, key, change):
+    """Add ``change`` {key values: delta} to ``model``'s ``count`` column, keyed by the columns ``key``."""
+    table = model._meta.db_table
+    rows = [(*values, delta) for values, delta in change.items() if delta]
     if not rows:
         return
+    columns = ", ".join(key)
+    marks = ", ".join(["%s"] * (len(key) + 1))
     with connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {table} (facet, value, count) VALUES (%s, %s, %s)"  # noqa: S608
-            f" ON CONFLICT (facet, value) DO UPDATE SET count = {table}.count + excluded.count",
+            f"INSERT INTO {table} ({columns}, count) VALUES ({marks})"
+            f" ON CONFLICT ({columns}) DO UPDATE SET count = {table}.count + excluded.count",
             rows,
         )
 
 
 def recount_totals():
-    """Count the totals afresh from the facet index (rebuild_search_index ends with it)."""
-    table = FacetTotal._meta.db_table
+    """Count the totals and the cube afresh from the facet index (rebuild_search_index ends with it)."""
+    facets, totals, cube = CaseFacet._meta.db_table, FacetTotal._meta.db_table, FacetCube._meta.db_table
+    published = "published_at IS NOT NULL"
     with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(f"DELETE FROM {table}")  # noqa: S608
+        cursor.execute(f"DELETE FROM {totals}")
         cursor.execute(
-            f"INSERT INTO {table} (facet, value, count) SELECT facet, value, COUNT(*)"  # noqa: S608
-            f" FROM {CaseFacet._meta.db_table} WHERE published_at IS NOT NULL GROUP BY facet, value"
+            f"INSERT INTO {totals} (facet, value, count) SELECT facet, value, COUNT(*)"
+            f" FROM {facets} WHERE {published} GROUP BY facet, value"
+        )
+        cursor.execute(f"DELETE FROM {cube}")
+        cursor.execute(
+            f"INSERT INTO {cube} (anchor, facet, value, case_type, count) SELECT 0, facet, value, case_type,"
+            f" COUNT(*) FROM {facets} WHERE {published} GROUP BY facet, value, case_type"
+        )
+        cursor.execute(
+            f"INSERT INTO {cube} (anchor, facet, value, case_type, count)"
+            f" SELECT a.value, f.facet, f.value, f.case_type, COUNT(*) FROM {facets} a"
+            f" JOIN {facets} f ON f.case_id = a.case_id WHERE a.facet = %s AND a.{published} AND f.{published}"
+            " GROUP BY a.value, f.facet, f.value, f.case_type",
+            [int(Facet.REGION)],
         )
     data_changed()
 
@@ -210,9 +250,7 @@ def recount_totals():
 @receiver(pre_delete, sender=Case)
 def on_case_deleted(sender, instance, **kwargs):
     # Its facet rows go with it (a cascade, without signals): take it out of the totals first.
-    change = Counter()
-    change.subtract(published_counts([instance.pk]))
-    add_to_totals(change)
+    add_counts([], published_rows([instance.pk]))
     data_changed()
 
 

@@ -916,6 +916,33 @@ class FacetTotal(models.Model):
         return f"{self.get_facet_display()} {self.value}: {self.count}"
 
 
+class FacetCube(models.Model):
+    """How many published cases (scheduled ones included) of each assistance type have each facet value,
+    among the cases of one place (``anchor``, a region id) or among all cases (``anchor`` 0), kept by
+    ``indexing`` as ``FacetTotal`` is. The panel of a listing filtered by one place, by types or by both
+    reads its counts here (facets.cube_rows) instead of walking the facet rows of every case it lists:
+    Sichuan and a type are 3,600 cases at 100,000 and 36,000 at 1,000,000, but the same few thousand rows
+    of counts. Cases scheduled for later are subtracted when read.
+
+    Every place of a case (and every place above them) is an anchor, so which places are anchors never
+    changes with the data. ``FacetTotal`` is anchor 0 summed over the types, kept for the listing without
+    filters, which reads it whole."""
+
+    anchor = models.BigIntegerField()
+    facet = models.PositiveSmallIntegerField(choices=CaseFacet.Facet.choices)
+    value = models.BigIntegerField()
+    case_type = models.BigIntegerField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["anchor", "facet", "value", "case_type"], name="facet_cube_unique")
+        ]
+
+    def __str__(self):
+        return f"{self.anchor}: {self.get_facet_display()} {self.value} of type {self.case_type}: {self.count}"
+
+
 class SearchField(models.TextField):
     """The pre-tokenized search text; ``document__matches=query`` is a full-text match (see search.py)."""
 
