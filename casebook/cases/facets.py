@@ -201,10 +201,11 @@ def published_probe():
     return f"{table} c"
 
 
-def page_ids(filterset, offset, limit):
+def page_ids(filterset, offset, limit, total=None):
     """The ids of a page of newest (or oldest) cases read along the driving facet's index, which holds
-    the publication time: the last page of a province costs a walk over that province's rows, not over
-    every published case. None when another order, a search or no filter applies (the queryset serves)."""
+    the publication time. A page past the middle of the ``total`` cases is read from the other end:
+    the last page of a province costs what its first does, not a walk over all of its rows. None when
+    another order, a search or no filter applies (the queryset serves)."""
     data = filterset.form.cleaned_data
     selected = selected_values(filterset)
     if data.get("q"):
@@ -215,14 +216,20 @@ def page_ids(filterset, offset, limit):
     if sort not in ("newest", "oldest") or not selected:
         return None
     sql, params = ids_query(filterset, selected, timezone.now(), newest=True)
-    direction = "DESC" if sort == "newest" else "ASC"
+    descending = sort == "newest"
+    from_the_end = total is not None and offset > total // 2 and offset < total
+    if from_the_end:
+        descending = not descending
+        offset, limit = max(total - offset - limit, 0), min(limit, total - offset)
+    direction = "DESC" if descending else "ASC"
     if sql.startswith("SELECT DISTINCT"):
         order = f"published_at {direction}, case_id {direction}"
     else:
         order = f"d.published_at {direction}, d.case_id {direction}"
     with connection.cursor() as cursor:
         cursor.execute(f"{sql} ORDER BY {order} LIMIT %s OFFSET %s", [*params, limit, offset])
-        return [row[0] for row in cursor.fetchall()]
+        ids = [row[0] for row in cursor.fetchall()]
+    return ids[::-1] if from_the_end else ids
 
 
 def ranked_ids(text, offset, limit, candidates=None):

@@ -81,7 +81,7 @@ class CaseListView(View):
         return render(request, self.template_name, context)
 
     def page_ids(self, filterset, page):
-        ids = facets.page_ids(filterset, (page.number - 1) * self.paginate_by, self.paginate_by)
+        ids = facets.page_ids(filterset, (page.number - 1) * self.paginate_by, self.paginate_by, page.paginator.count)
         return list(page.object_list) if ids is None else ids
 
     def page_cases(self, filterset, ids):
