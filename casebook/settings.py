@@ -187,9 +187,18 @@ if os.environ.get("DATABASE_REPLICA_URL"):
 
 # Facet and case counts are cached under a data version that any change bumps. Gunicorn's workers must
 # share that cache, or a worker keeps showing counts another worker (or an import) has made stale: in
-# production the cache is a folder every process on the host reads. Several hosts need a shared cache
-# server instead (Django's database or Redis cache, set here). Locally one process: memory is enough.
-if PRODUCTION:
+# production the cache is Redis (DJANGO_CACHE_URL), or else a folder every process on the host reads.
+# The folder suits a small site: Django lists it on every write to cull it, and culls a third of it at
+# MAX_ENTRIES. Several hosts need Redis. Locally one process: memory is enough.
+if os.environ.get("DJANGO_CACHE_URL"):
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": os.environ["DJANGO_CACHE_URL"],
+            "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "casebook"),
+        }
+    }
+elif PRODUCTION:
     CACHES = {
         "default": {
             "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",

@@ -116,6 +116,45 @@ def test_production_workers_share_one_cache(production):
     assert production["cache"] == "django.core.cache.backends.filebased.FileBasedCache"
 
 
+CACHE_ROUND_TRIP = """
+import sys, django
+django.setup()
+from django.conf import settings
+from django.core.cache import cache
+print(settings.CACHES["default"]["BACKEND"])
+if sys.argv[1] == "set":
+    cache.set("shared", sys.argv[2], timeout=60)
+else:
+    print(cache.get("shared"))
+"""
+
+
+def redis_answers():
+    try:
+        import redis
+
+        return redis.Redis(host="127.0.0.1", port=6379, socket_connect_timeout=1).ping()
+    except Exception:  # noqa: BLE001 (no server, or no client: the test says so and is skipped)
+        return False
+
+
+@pytest.mark.skipif(not redis_answers(), reason="needs Redis on 127.0.0.1:6379")
+def test_with_a_cache_url_every_process_shares_one_redis_cache():
+    env = PRODUCTION_ENV | {
+        "DJANGO_SETTINGS_MODULE": "casebook.settings",
+        "DJANGO_CACHE_URL": "redis://127.0.0.1:6379/15",
+        "DJANGO_CACHE_PREFIX": f"test-{secrets.token_hex(4)}",
+    }
+    value = secrets.token_hex(8)
+    writer = run_django(
+        [], env, code=CACHE_ROUND_TRIP.replace("sys.argv[1]", '"set"').replace("sys.argv[2]", repr(value))
+    )
+    assert writer.returncode == 0, writer.stderr
+    reader = run_django([], env, code=CACHE_ROUND_TRIP.replace("sys.argv[1]", '"get"'))
+    assert reader.returncode == 0, reader.stderr
+    assert reader.stdout.splitlines()[-2:] == ["django.core.cache.backends.redis.RedisCache", value]
+
+
 def test_production_keeps_database_connections_and_checks_them_before_reuse(production):
     assert production["conn_max_age"] == 60
     assert production["conn_health_checks"] is True
