@@ -1,7 +1,9 @@
-"""The kept counts of one place and of types (FacetCube): maintained through every kind of change, and
-giving the listing's panel exactly what counting the cases gives."""
+"""The panel's short ways: the kept counts of one place and of types (FacetCube), maintained through every
+kind of change, and the lines of a search's few matches counted in Python. Each gives exactly what
+counting the cases gives."""
 
 import random
+import re
 from collections import Counter
 from datetime import timedelta
 
@@ -141,6 +143,57 @@ def test_the_kept_counts_give_the_panel_that_counting_the_cases_gives(world):
         assert as_compared(facets.cube_rows(anchor, selected, now)) == counted, query.urlencode()
         compared += sum(1 for row in counted if row[2])
     assert compared > 500  # the states are not all empty
+
+
+def search_states(world):
+    types = [t.slug for t in world["types"]]
+    yield from ["type=" + types[0], f"type={types[0]}&type={types[1]}", "region=province-0", "year=2019"]
+    yield from [
+        "region=prefecture-10&year=2021",
+        "region=county-000&region=province-1",
+        f"region=province-1&type={types[2]}",
+    ]
+    yield from ["org_kind=enterprise", "year=2018&year=2022&type=" + types[1]]
+
+
+@pytest.mark.parametrize("text", ["summary", "case 1", "nothing-like-it"])
+def test_a_search_with_filters_counts_its_few_matches_as_counting_the_cases_does(world, text):
+    now = timezone.now()
+    compared = 0
+    for state in search_states(world):
+        query = QueryDict(f"q={text}&{state}")
+        filterset = CaseFilter(query)
+        assert filterset.is_valid(), filterset.errors
+        selected = facets.selected_values(filterset)
+        lines = facets.matching_lines(text, now, facets.FEW_MATCHES)
+        assert lines is not None
+        counts, total, passing = facets.filtered_line_counts(lines, selected)
+        counted = as_compared(facets.counted_rows(filterset, selected, now))
+        assert as_compared(facets.search_rows(counts, total, selected)) == counted, state
+        assert sorted(passing) == sorted(filterset.qs.values_list("pk", flat=True))
+        compared += sum(1 for row in counted if row[2])
+    if text != "nothing-like-it":
+        assert compared > 50
+
+
+def test_pages_of_a_search_with_filters_follow_the_ranking(client, world, monkeypatch):
+    from casebook.cases.views import CaseListView
+
+    monkeypatch.setattr(CaseListView, "paginate_by", 3)
+    province = Region.objects.get(slug="province-0")
+    for n in range(8):  # some ranked higher than others, some ranked alike: then the newest first
+        make_case(
+            title=f"Quinoa {n}", summary="quinoa " * (n % 3 + 1), regions=[province], assistance_type=world["types"][0]
+        )
+    query = f"q=quinoa&region=province-0&type={world['types'][0].slug}"
+    expected = list(CaseFilter(QueryDict(query)).qs.values_list("title_en", flat=True))
+    assert len(expected) == 8
+    seen = []
+    for page in (1, 2, 3):
+        cache.clear()  # each page counted afresh, as a reader arriving at it gets it
+        content = client.get(f"/en/cases/?{query}&page={page}").content.decode()
+        seen += re.findall(r'<h3 class="card-title"><a href="[^"]+">([^<]+)</a>', content)
+    assert seen == expected
 
 
 def test_searches_and_other_filters_are_counted(world):
