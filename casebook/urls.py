@@ -2,6 +2,8 @@ from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemaps
+from django.http import HttpResponsePermanentRedirect
+from django.templatetags.static import static
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -10,12 +12,20 @@ from casebook.api.csv_export import cases_csv
 from casebook.cases.sitemaps import SITEMAPS
 from casebook.health import healthz
 
+
+def favicon(request):
+    # The static address is looked up per request: the hashed name comes from collectstatic's manifest.
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))
+
+
 # The admin follows the browser's language (LocaleMiddleware reads Accept-Language); public pages
 # take theirs from the address: /zh-hans/cases/, /en/cases/. An address without the prefix ("/",
 # "/cases/?region=shaanxi") redirects to the reader's language, keeping its query string.
 urlpatterns = [
     # Outside the language prefix: a load balancer's health check asks one fixed address.
     path("healthz", healthz, name="healthz"),
+    # Browsers ask for it where a page names no icon (a JSON document, a feed): the pages' own icon.
+    path("favicon.ico", favicon, name="favicon"),
     # Before admin.site.urls, whose catch-all would answer these addresses with a 404.
     path("admin/interchange/", include("casebook.interchange.urls")),
     path("admin/", admin.site.urls),

@@ -10,6 +10,7 @@ from pathlib import Path
 from unittest import mock
 
 import pytest
+from django.contrib.staticfiles import finders
 from django.core.files.storage import default_storage
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpResponse
@@ -126,6 +127,14 @@ def test_healthz_follows_the_database(visitor):
 def assert_no_detail(content):
     for leak in ("Traceback", "django", "Django", "SECRET", "settings.py", "/work/"):
         assert leak not in content
+
+
+def test_the_icon_browsers_ask_for_by_default_is_the_pages_icon_without_the_database(visitor):
+    # Asked for beside a JSON document or a feed, which name no icon: never a 404 in the browser console.
+    response = visitor.get("/favicon.ico")
+    assert response.status_code == 301
+    assert response["Location"] == "/static/img/favicon.svg"
+    assert finders.find("img/favicon.svg")
 
 
 def test_404_page_without_the_database(visitor):
