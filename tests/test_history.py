@@ -238,6 +238,19 @@ def test_revert_restores_the_case_its_relations_figures_and_outcomes(admin_clien
     assert restored.image.storage.exists(restored.image.name), "figure files are kept on disk"
 
 
+def test_a_revert_that_changes_the_address_keeps_the_one_readers_had(admin_client, client):
+    case = make_case(title="Moved", slug="old-address")
+    before = newest_point(admin_client, case)
+    case.slug = "new-address"
+    case.save()
+    assert admin_client.post(revert_url(case, before)).status_code == 302
+    case.refresh_from_db()
+    assert case.slug == "old-address"
+    response = client.get("/en/cases/new-address/")
+    assert (response.status_code, response["Location"]) == (301, "/en/cases/old-address/")
+    assert client.get("/en/cases/old-address/").status_code == 200
+
+
 def test_revert_is_recorded_with_the_user_and_reason(admin_client, admin_user, edited):
     case, before = edited
     response = admin_client.post(revert_url(case, before), follow=True)

@@ -40,6 +40,7 @@ from .models import (
     current_column,
     format_number,
 )
+from .workflow import record_slug_change
 
 CHILDREN = (Outcome, Figure, Participation, CollectionEntry)
 KINDS = {model._meta.model_name: model for model in (Case, *CHILDREN)}
@@ -301,6 +302,7 @@ def revert(case, point_row, user):
     enough to bring the picture back.
     """
     target = state_at(case, point_row.history_date)
+    before = case.slug, case.status, case.published_at
     when = timezone.localtime(point_row.history_date).strftime("%Y-%m-%d %H:%M:%S")
     reason = gettext("Reverted to version of %(date)s") % {"date": when}
     with transaction.atomic():
@@ -334,6 +336,7 @@ def revert(case, point_row, user):
             set_field(case, field, getattr(target["case"], field.attname))
         case._change_reason, case._history_user = reason, user
         case.save()
+        record_slug_change(case, *before)  # readers may have the address the revert leaves
     return reason
 
 
