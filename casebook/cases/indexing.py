@@ -210,13 +210,18 @@ def upsert(model, key, change):
     if not rows:
         return
     columns = ", ".join(key)
-    marks = ", ".join(["%s"] * (len(key) + 1))
+    on_conflict = f"ON CONFLICT ({columns}) DO UPDATE SET count = {table}.count + excluded.count"
     with connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {table} ({columns}, count) VALUES ({marks})"
-            f" ON CONFLICT ({columns}) DO UPDATE SET count = {table}.count + excluded.count",
-            rows,
-        )
+        if connection.vendor == "postgresql":
+            # One statement of arrays, not a statement per row: a batch of 500 cases moves some 15,000 counts.
+            arrays = ", ".join(["%s::bigint[]"] * (len(key) + 1))
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}, count) SELECT * FROM unnest({arrays}) {on_conflict}",
+                [list(column) for column in zip(*rows, strict=True)],
+            )
+        else:
+            marks = ", ".join(["%s"] * (len(key) + 1))
+            cursor.executemany(f"INSERT INTO {table} ({columns}, count) VALUES ({marks}) {on_conflict}", rows)
 
 
 def recount_totals():
