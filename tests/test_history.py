@@ -138,6 +138,24 @@ def test_history_page_lists_case_and_child_changes_newest_first(admin_client, ad
     assert changed_outcome["changed"] == ["value"]
 
 
+def test_a_long_history_comes_in_pages_each_version_but_the_newest_revertible(admin_client, monkeypatch):
+    from casebook.cases.admin import CaseAdmin
+
+    monkeypatch.setattr(CaseAdmin, "history_per_page", 3)
+    case = make_case(title="Edited often")
+    for n in range(5):
+        case.title = f"Edited often, {n}"
+        case.save()
+    first, second = history(admin_client, case), admin_client.get(admin_url(Case, "history", case.pk), {"page": 2})
+    points = [entry["point"] for response in (first, second) for entry in response.context["entries"]]
+    assert len(points) == len(set(points)) == 6
+    assert first.content.decode().count("revert to this version") == 2  # not the newest
+    assert second.content.decode().count("revert to this version") == 3
+    assert 'href="?page=2" rel="next"' in first.content.decode()
+    assert "Page 2 of 2" in second.content.decode()
+    assert history(admin_client, case).context["entries"] == first.context["entries"]
+
+
 def test_the_history_link_of_the_change_page_leads_to_the_case_history(admin_client, case):
     html = admin_client.get(admin_url(Case, "change", case.pk)).content.decode()
     assert admin_url(Case, "history", case.pk) in html

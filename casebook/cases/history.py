@@ -17,6 +17,7 @@ from decimal import Decimal
 from django.contrib import messages
 from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.db import IntegrityError, models, transaction
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
@@ -343,6 +344,8 @@ def revert(case, point_row, user):
 class CaseHistoryMixin:
     """The case admin's history page, comparison and revert."""
 
+    history_per_page = 100
+
     def get_urls(self):
         info = self.opts.app_label, self.opts.model_name
         return [
@@ -386,11 +389,16 @@ class CaseHistoryMixin:
         case = self.history_case(request, object_id, self.has_view_or_change_permission)
         if case is None:
             return self._get_obj_does_not_exist_redirect(request, self.opts, object_id)
+        entries = timeline(case, Names())
+        if entries:
+            entries[0]["newest"] = True  # the case as it is: nothing to revert to
+        page = Paginator(entries, self.history_per_page).get_page(request.GET.get("page"))
         context = self.history_context(
             request,
             case,
             _("History: %(case)s") % {"case": case},
-            entries=timeline(case, Names()),
+            entries=page.object_list,
+            page_obj=page,
             can_revert=self.has_change_permission(request, case),
             **(extra_context or {}),
         )
