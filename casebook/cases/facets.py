@@ -214,11 +214,12 @@ def page_ids(filterset, offset, limit, total=None):
             return None
         candidates = getattr(filterset, "rank_candidates", None)
         if selected:
-            # All the cases every filter leaves, when this request's panel counted them (filtered_line_counts):
-            # ranked, as the queryset would rank them, without searching again. Else the queryset serves.
-            if candidates is None or connection.vendor != "postgresql" or offset + limit > RANK_CANDIDATES:
+            # The newest cases every filter leaves, as the panel found them (filtered_line_counts), ranked as
+            # an unfiltered search ranks its candidates; the others follow newest first. Where the panel
+            # counted the cases otherwise (a small filter drove), the queryset ranks them all.
+            if candidates is None or connection.vendor != "postgresql":
                 return None
-            return candidate_ranked_ids(data["q"], offset, limit, candidates)
+            return filtered_ranked_ids(filterset, selected, offset, limit, candidates)
         return ranked_ids(data["q"], offset, limit, candidates)
     sort = data.get("sort") or "newest"
     if sort not in ("newest", "oldest") or not selected:
@@ -305,6 +306,28 @@ def candidate_ranked_ids(text, offset, limit, candidates=None):
         return [row[0] for row in cursor.fetchall()]
 
 
+def filtered_ranked_ids(filterset, selected, offset, limit, candidates):
+    """page_ids of a search with filters on PostgreSQL: ``candidates`` (the RANK_CANDIDATES newest cases
+    every filter leaves, or all of them) best first, then the others newest first."""
+    text = filterset.form.cleaned_data["q"]
+    ids = []
+    if offset < RANK_CANDIDATES:
+        ids = candidate_ranked_ids(text, offset, min(limit, RANK_CANDIDATES - offset), candidates)
+    if len(ids) < limit and len(candidates) == RANK_CANDIDATES:
+        sql, params = ids_query(filterset, selected, timezone.now(), newest=True)
+        order = (
+            "published_at DESC, case_id DESC"
+            if sql.startswith("SELECT DISTINCT")
+            else "d.published_at DESC, d.case_id DESC"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"{sql} ORDER BY {order} LIMIT %s OFFSET %s", [*params, limit - len(ids), max(offset, RANK_CANDIDATES)]
+            )
+            ids += [row[0] for row in cursor.fetchall()]
+    return ids
+
+
 def marks(values):
     return ", ".join(["%s"] * len(values))
 
@@ -329,8 +352,7 @@ def count_rows(filterset):
         lines = matching_lines(text, now, line_limit(selected))
         if lines is not None:
             counts, total, passing = filtered_line_counts(lines, selected)
-            # Ranked as the queryset ranks them, when all of them are (see page_ids).
-            filterset.rank_candidates = passing if len(passing) <= RANK_CANDIDATES else None
+            filterset.rank_candidates = passing[:RANK_CANDIDATES]  # the newest, as line_counts gives them
             return search_rows(counts, total, selected)
     anchor = cube_anchor(filterset, selected)
     if anchor is not None:
@@ -484,9 +506,10 @@ def matching_lines(text, now, limit):
     cases (published or not) match it; else None."""
     found, condition, params = matching(text, connection.vendor, alias="m")
     lines = f"{CaseFacetLine._meta.db_table} l"
-    if connection.vendor == "postgresql":
+    if connection.vendor == "postgresql" and limit <= FEW_MATCHES:
         # Each match's line read by its key: PostgreSQL would otherwise plan for the limit, not for the few
-        # matches there are, and hash a whole table of lines (13 ms at 100,000 cases for 100 matches).
+        # matches there are, and hash a whole table of lines (13 ms at 100,000 cases for 100 matches). With
+        # a higher limit, for a broad filter, the matches may be half of all cases: hashing is then cheaper.
         lines = f"LATERAL (SELECT * FROM {lines} WHERE l.case_id = s.rowid LIMIT 1) AS l"  # LIMIT: not flattened
     sql = (
         f"SELECT l.case_id, l.facets FROM (SELECT m.rowid FROM {found} WHERE {condition} LIMIT %s) AS s"
@@ -696,7 +719,7 @@ def cache_key(filterset):
     state = {spec.param: sorted(str(value_of(spec, v)) for v in data.get(spec.param) or []) for spec in SPECS}
     state["q"] = data.get("q") or ""
     digest = hashlib.sha256(json.dumps(state, sort_keys=True).encode()).hexdigest()
-    return f"casebook:facets:{data_version()}:{digest}"
+    return f"casebook:panel:{data_version()}:{digest}"
 
 
 # What the page shows
@@ -800,10 +823,12 @@ class Panel:
         self.state = State(filterset)
         key = cache_key(filterset)
         self.fragment_key = f"{key}:{self.data.get('sort') or ''}"
-        self.rows = cache.get(key)
-        if self.rows is None:
-            self.rows = count_rows(filterset)
-            cache.set(key, self.rows, timeout=3600)
+        # With the counts, the cases a search ranks (page_ids): every page of it ranks the same ones.
+        kept = cache.get(key)
+        if kept is None:
+            kept = count_rows(filterset), getattr(filterset, "rank_candidates", None)
+            cache.set(key, kept, timeout=3600)
+        self.rows, filterset.rank_candidates = kept
         self.total = int(next(row[2] for row in self.rows if row[0] == TOTAL))  # SUM() is a Decimal on PostgreSQL
         self.hidden = [("region", region.slug) for region in self.data.get("region") or []]
 
