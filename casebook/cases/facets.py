@@ -4,9 +4,17 @@
 """Facet counts beside the listing: for each filter, its options with the number of published cases they
 would list given the other active filters ("Shaanxi (12)").
 
-All facets, their labels and the total are one UNION ALL query over ``CaseFacet`` (each branch a GROUP BY
-over the cases the other filters leave; a search without filters tallies per-case lines instead, see
-line_counts), cached under the filter state and the version of the published data (``versions``).
+All facets, their labels and the total come from one of four places, by filter state (count_rows):
+
+- no filter: the maintained totals (``FacetTotal``), less the cases scheduled for later;
+- one place, types, or both: the maintained counts per place and type (``FacetCube``, cube_rows);
+- a search: the matching cases' lines (``CaseFacetLine``), tallied in Python (line_counts,
+  filtered_line_counts), unless a small filter has fewer cases than the search has matches;
+- otherwise: one UNION ALL query over ``CaseFacet``, each branch a GROUP BY over the cases the other filters
+  leave (counted_rows).
+
+The rows are cached under the filter state and the version of the published data (``versions``), with the
+cases a search ranks (page_ids).
 """
 
 import functools
@@ -203,10 +211,11 @@ def published_probe():
 
 
 def page_ids(filterset, offset, limit, total=None):
-    """The ids of a page of newest (or oldest) cases read along the driving facet's index, which holds
-    the publication time. A page past the middle of the ``total`` cases is read from the other end:
-    the last page of a province costs what its first does, not a walk over all of its rows. None when
-    another order, a search or no filter applies (the queryset serves)."""
+    """The ids of a page: of a search, best first (ranked_ids, filtered_ranked_ids); else of the newest
+    (or oldest) cases read along the driving facet's index, which holds the publication time. A page past
+    the middle of the ``total`` cases is read from the other end: the last page of a province costs what
+    its first does, not a walk over all of its rows. None when the queryset serves: another order, no
+    filter, or a search whose candidates the panel did not find."""
     data = filterset.form.cleaned_data
     selected = selected_values(filterset)
     if data.get("q"):
@@ -230,13 +239,8 @@ def page_ids(filterset, offset, limit, total=None):
     if from_the_end:
         descending = not descending
         offset, limit = max(total - offset - limit, 0), min(limit, total - offset)
-    direction = "DESC" if descending else "ASC"
-    if sql.startswith("SELECT DISTINCT"):
-        order = f"published_at {direction}, case_id {direction}"
-    else:
-        order = f"d.published_at {direction}, d.case_id {direction}"
     with connection.cursor() as cursor:
-        cursor.execute(f"{sql} ORDER BY {order} LIMIT %s OFFSET %s", [*params, limit, offset])
+        cursor.execute(f"{sql} ORDER BY {by_time(sql, descending)} LIMIT %s OFFSET %s", [*params, limit, offset])
         ids = [row[0] for row in cursor.fetchall()]
     return ids[::-1] if from_the_end else ids
 
@@ -315,17 +319,21 @@ def filtered_ranked_ids(filterset, selected, offset, limit, candidates):
         ids = candidate_ranked_ids(text, offset, min(limit, RANK_CANDIDATES - offset), candidates)
     if len(ids) < limit and len(candidates) == RANK_CANDIDATES:
         sql, params = ids_query(filterset, selected, timezone.now(), newest=True)
-        order = (
-            "published_at DESC, case_id DESC"
-            if sql.startswith("SELECT DISTINCT")
-            else "d.published_at DESC, d.case_id DESC"
-        )
         with connection.cursor() as cursor:
             cursor.execute(
-                f"{sql} ORDER BY {order} LIMIT %s OFFSET %s", [*params, limit - len(ids), max(offset, RANK_CANDIDATES)]
+                f"{sql} ORDER BY {by_time(sql, descending=True)} LIMIT %s OFFSET %s",
+                [*params, limit - len(ids), max(offset, RANK_CANDIDATES)],
             )
             ids += [row[0] for row in cursor.fetchall()]
     return ids
+
+
+def by_time(ids_sql, descending):
+    """The ORDER BY of an ids_query(newest=True) by publication time, newest (or oldest) first."""
+    direction = "DESC" if descending else "ASC"
+    if ids_sql.startswith("SELECT DISTINCT"):
+        return f"published_at {direction}, case_id {direction}"
+    return f"d.published_at {direction}, d.case_id {direction}"
 
 
 def marks(values):
@@ -824,11 +832,11 @@ class Panel:
         key = cache_key(filterset)
         self.fragment_key = f"{key}:{self.data.get('sort') or ''}"
         # With the counts, the cases a search ranks (page_ids): every page of it ranks the same ones.
-        kept = cache.get(key)
-        if kept is None:
-            kept = count_rows(filterset), getattr(filterset, "rank_candidates", None)
-            cache.set(key, kept, timeout=3600)
-        self.rows, filterset.rank_candidates = kept
+        cached = cache.get(key)
+        if cached is None:
+            cached = count_rows(filterset), getattr(filterset, "rank_candidates", None)
+            cache.set(key, cached, timeout=3600)
+        self.rows, filterset.rank_candidates = cached
         self.total = int(next(row[2] for row in self.rows if row[0] == TOTAL))  # SUM() is a Decimal on PostgreSQL
         self.hidden = [("region", region.slug) for region in self.data.get("region") or []]
 
