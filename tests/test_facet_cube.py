@@ -217,6 +217,20 @@ def test_pages_of_a_search_with_filters_follow_the_ranking(client, world, monkey
     assert len(set(seen)) == 8
 
 
+def test_the_kept_total_is_the_number_of_cases_listed(world):
+    compared = 0
+    for query in [QueryDict(""), *states(world)]:
+        filterset = CaseFilter(query)
+        assert filterset.is_valid()
+        assert facets.kept_total(filterset) == filterset.qs.count(), query.urlencode()
+        compared += filterset.qs.count()
+    assert compared > 100
+    for query in ["q=summary", "region=province-0&year=2020"]:
+        filterset = CaseFilter(QueryDict(query))
+        assert filterset.is_valid()
+        assert facets.kept_total(filterset) is None  # counted by the caller
+
+
 def test_searches_and_other_filters_are_counted(world):
     for query in ["q=tea&type=type-0", "region=province-0&region=province-1", "region=province-0&year=2020"]:
         filterset = CaseFilter(QueryDict(query))

@@ -78,16 +78,17 @@ class PageForm(forms.Form):
 PAGE_PARAMETERS = {"page", "page_size"}
 
 
-def page_of(request, queryset):
+def page_of(request, queryset, count=None):
     """``(items, count, number, size, last)`` for ``?page=&page_size=``: the page's slice of ``queryset``
-    (unevaluated), the number of records, the page number, its size and the last page number.
-    A page past the last one is a 400; an empty set has one empty page."""
+    (unevaluated), the number of records (``count`` when the caller knows it), the page number, its size and
+    the last page number. A page past the last one is a 400; an empty set has one empty page."""
     form = PageForm(request.GET)
     if not form.is_valid():
         raise BadRequest(form_errors(form))
     number = form.cleaned_data["page"] or 1
     size = form.cleaned_data["page_size"] or DEFAULT_PAGE_SIZE
-    count = queryset.count()
+    if count is None:
+        count = queryset.count()
     last = max(1, -(-count // size))
     if number > last:
         raise BadRequest(

@@ -17,6 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import conditional_page
 
+from casebook.cases import facets
 from casebook.cases.filters import CaseFilter
 from casebook.cases.models import Case, CaseRedirect, Collection, CollectionEntry, Participation
 from casebook.organizations.models import Organization
@@ -62,10 +63,10 @@ def api_view(view):
     return conditional_page(wrapper)
 
 
-def listing(request, queryset, represent, known=frozenset()):
+def listing(request, queryset, represent, known=frozenset(), count=None):
     """A page of ``queryset`` as ``{"count", "page", "page_size", "pages", "next", "previous", "results"}``."""
     check_known(request.GET, set(known) | PAGE_PARAMETERS)
-    items, count, number, size, last = page_of(request, queryset)
+    items, count, number, size, last = page_of(request, queryset, count)
     return json(
         {
             "count": count,
@@ -96,18 +97,20 @@ def cases_for_list():
 
 @api_view
 def case_list(request):
-    filterset = CaseFilter(request.GET or None, queryset=Case.objects.published())
+    filterset = CaseFilter(request.GET, queryset=Case.objects.published())
     known = filter_parameter_names(filterset)
     check_known(request.GET, known | PAGE_PARAMETERS)
-    if filterset.is_bound and not filterset.is_valid():
+    if not filterset.is_valid():
         raise BadRequest(form_errors(filterset.form))
-    # Ids first, in the filter set's order (sort, or relevance when searching); then only those rows.
+    # Ids first, in the filter set's order (sort, or relevance when searching); then only those rows. The
+    # count comes from the kept counts where they answer (a place and a type: 16 ms of COUNT at 100,000 cases).
     ids = filterset.qs.values_list("pk", flat=True)
     return listing(
         request,
         ids,
         lambda page_ids: [rep.case_brief(request, case) for case in in_order(cases_for_list(), page_ids)],
         known,
+        count=facets.kept_total(filterset),
     )
 
 

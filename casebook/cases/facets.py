@@ -457,6 +457,35 @@ def cube_rows(anchor, selected, now):
         return [tuple(row) for row in cursor.fetchall()]
 
 
+def kept_total(filterset):
+    """How many published cases a valid filter set lists, read from the kept counts when they answer it (no
+    filter, one place, types, or both); None when the cases must be counted."""
+    if filterset.form.cleaned_data.get("q"):
+        return None
+    selected = selected_values(filterset)
+    anchor = cube_anchor(filterset, selected) if selected else 0
+    if anchor is None:
+        return None
+    types = [value_of(SPEC_BY_PARAM["type"], item) for item in selected.get("type") or []]
+    of_types = f" AND case_type IN ({marks(types)})" if types else ""
+    facets = CaseFacet._meta.db_table
+    # Every case has one type row: kept under the anchor, less those of the cases scheduled for later.
+    later = f"SELECT case_id FROM {facets} WHERE facet = %s AND value = %s AND published_at > %s"
+    later_params = [int(Facet.REGION), anchor, timezone.now()]
+    if not anchor:
+        later_cases = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=timezone.now())
+        later, later_params = later_cases.order_by().values("pk").query.sql_with_params()
+    sql = (
+        f"SELECT (SELECT COALESCE(SUM(count), 0) FROM {FacetCube._meta.db_table}"
+        f" WHERE anchor = %s AND facet = %s{of_types})"
+        f" - (SELECT COUNT(*) FROM {facets} WHERE facet = %s AND case_id IN ({later}){of_types})"
+    )
+    params = [anchor, int(Facet.TYPE), *types, int(Facet.TYPE), *later_params, *types]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0])
+
+
 def line_counts(text, now):
     """({(facet, value): count}, total, candidates) over the published cases matching ``text``, every facet
     at once; on PostgreSQL ``candidates`` are the ids candidate_ranked_ids ranks (else None).
