@@ -1,8 +1,9 @@
 # SQL here is assembled from table and column names of the models; values are query parameters.
 # ruff: noqa: S608
-"""What the listing reads instead of joining a case's relations: its facet values and its search document.
+"""What the listing reads instead of joining a case's relations: its facet values (with the counts kept from
+them, FacetTotal and FacetCube) and its search document.
 
-``reindex(case_ids)`` rebuilds both for those cases (a missing case loses its rows). It runs on every
+``reindex(case_ids)`` rebuilds them for those cases (a missing case loses its rows). It runs on every
 save and delete that changes what a case shows, on the ``cases_changed`` signal of bulk writers, and
 from ``manage.py rebuild_search_index``.
 """
@@ -206,7 +207,8 @@ def cube_counts(rows):
 def upsert(model, key, change):
     """Add ``change`` {key values: delta} to ``model``'s ``count`` column, keyed by the columns ``key``."""
     table = model._meta.db_table
-    rows = [(*values, delta) for values, delta in change.items() if delta]
+    # In key order: two saves moving the same counts lock their rows in the same order, never in a deadlock.
+    rows = sorted((*values, delta) for values, delta in change.items() if delta)
     if not rows:
         return
     columns = ", ".join(key)
