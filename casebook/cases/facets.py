@@ -415,14 +415,7 @@ def cube_rows(anchor, selected, now):
     every facet's counts, the total and the trail read from FacetCube, less the cases scheduled for later."""
     cube, facets = FacetCube._meta.db_table, CaseFacet._meta.db_table
     # The anchor's counts as they stand now: the kept counts, less each case scheduled for later.
-    if anchor:
-        later, later_params = (
-            f"SELECT case_id FROM {facets} WHERE facet = %s AND value = %s AND published_at > %s",
-            [int(Facet.REGION), anchor, now],
-        )
-    else:
-        later_cases = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=now).order_by().values("pk")
-        later, later_params = later_cases.query.sql_with_params()
+    later, later_params = scheduled_under(anchor, now)
     kept = (
         "WITH kept AS MATERIALIZED (SELECT facet, value, case_type, SUM(n) AS n FROM"
         f" (SELECT facet, value, case_type, count AS n FROM {cube} WHERE anchor = %s"
@@ -430,8 +423,7 @@ def cube_rows(anchor, selected, now):
         " AS k GROUP BY facet, value, case_type) "
     )
     kept_params = [anchor, *later_params]
-    types = [value_of(SPEC_BY_PARAM["type"], item) for item in selected.get("type") or []]
-    of_types = f" AND case_type IN ({marks(types)})" if types else ""
+    types, of_types = of_selected_types(selected)
     branches = []
     for spec in SPECS:
         where, params = "facet = %s", [int(spec.facet)]
@@ -457,6 +449,22 @@ def cube_rows(anchor, selected, now):
         return [tuple(row) for row in cursor.fetchall()]
 
 
+def scheduled_under(anchor, now):
+    """(SQL, params) of ``SELECT`` the ids of the published cases with a time still to come, in the place
+    ``anchor`` (through its facet rows, which hold the publication time) or anywhere (0)."""
+    if anchor:
+        sql = f"SELECT case_id FROM {CaseFacet._meta.db_table} WHERE facet = %s AND value = %s AND published_at > %s"
+        return sql, [int(Facet.REGION), anchor, now]
+    later = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=now).order_by().values("pk")
+    return later.query.sql_with_params()
+
+
+def of_selected_types(selected):
+    """(type ids, condition on ``case_type``) of the selected types; no condition when none is selected."""
+    types = [value_of(SPEC_BY_PARAM["type"], item) for item in selected.get("type") or []]
+    return types, f" AND case_type IN ({marks(types)})" if types else ""
+
+
 def kept_total(filterset):
     """How many published cases a valid filter set lists, read from the kept counts when they answer it (no
     filter, one place, types, or both); None when the cases must be counted."""
@@ -466,15 +474,10 @@ def kept_total(filterset):
     anchor = cube_anchor(filterset, selected) if selected else 0
     if anchor is None:
         return None
-    types = [value_of(SPEC_BY_PARAM["type"], item) for item in selected.get("type") or []]
-    of_types = f" AND case_type IN ({marks(types)})" if types else ""
+    types, of_types = of_selected_types(selected)
     facets = CaseFacet._meta.db_table
     # Every case has one type row: kept under the anchor, less those of the cases scheduled for later.
-    later = f"SELECT case_id FROM {facets} WHERE facet = %s AND value = %s AND published_at > %s"
-    later_params = [int(Facet.REGION), anchor, timezone.now()]
-    if not anchor:
-        later_cases = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=timezone.now())
-        later, later_params = later_cases.order_by().values("pk").query.sql_with_params()
+    later, later_params = scheduled_under(anchor, timezone.now())
     sql = (
         f"SELECT (SELECT COALESCE(SUM(count), 0) FROM {FacetCube._meta.db_table}"
         f" WHERE anchor = %s AND facet = %s{of_types})"
