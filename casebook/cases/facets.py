@@ -34,6 +34,7 @@ from django.utils.translation import gettext_lazy as _
 from casebook.organizations.models import Commissioner, Organization
 from casebook.regions.models import Region
 
+from . import kept_searches
 from .models import (
     TRANSLATED_COLUMNS,
     AssistanceType,
@@ -355,7 +356,7 @@ def count_rows(filterset):
     text = filterset.form.cleaned_data.get("q")
     if text and query_groups(text):
         if not selected:
-            counts, total, filterset.rank_candidates = line_counts(text, now)
+            counts, total, filterset.rank_candidates = search_counts(text, now)
             return search_rows(counts, total, selected)
         lines = matching_lines(text, now, line_limit(selected))
         if lines is not None:
@@ -467,10 +468,12 @@ def of_selected_types(selected):
 
 def kept_total(filterset):
     """How many published cases a valid filter set lists, read from the kept counts when they answer it (no
-    filter, one place, types, or both); None when the cases must be counted."""
-    if filterset.form.cleaned_data.get("q"):
-        return None
+    filter, one place, types, or both; a kept search without filters); None when the cases must be counted."""
     selected = selected_values(filterset)
+    text = filterset.form.cleaned_data.get("q")
+    if text:
+        kept = kept_searches.counts(text, timezone.now()) if not selected and query_groups(text) else None
+        return None if kept is None else kept[1]
     anchor = cube_anchor(filterset, selected) if selected else 0
     if anchor is None:
         return None
@@ -487,6 +490,22 @@ def kept_total(filterset):
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.fetchone()[0])
+
+
+def search_counts(text, now):
+    """line_counts of a search without filters, from its kept counts when it matches many cases (a search is
+    kept the first time it is counted with KEEP_MATCHES matches or more: kept_searches)."""
+    kept = kept_searches.counts(text, now)
+    if kept is None:
+        counts, total, candidates = line_counts(text, now)
+        if total >= kept_searches.KEEP_MATCHES:
+            kept_searches.keep(text, now)
+        return counts, total, candidates
+    counts, total = kept
+    candidates = None
+    if connection.vendor == "postgresql":
+        candidates = kept_searches.newest_published(text, total, now, RANK_CANDIDATES)
+    return counts, total, candidates
 
 
 def line_counts(text, now):

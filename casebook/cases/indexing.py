@@ -17,7 +17,7 @@ from django.dispatch import receiver
 from casebook.organizations.models import Commissioner, Organization
 from casebook.regions.models import Region
 
-from . import search
+from . import kept_searches, search
 from .models import (
     TRANSLATED_COLUMNS,
     Case,
@@ -27,6 +27,8 @@ from .models import (
     FacetCube,
     FacetTotal,
     Figure,
+    KeptSearch,
+    KeptSearchCount,
     Participation,
     SearchDocument,
     Theme,
@@ -156,7 +158,8 @@ def write(case_ids, facet_rows, lines, documents):
     ops = connection.ops
     facet_table, search_table = CaseFacet._meta.db_table, SearchDocument._meta.db_table
     after = [(pk, facet, value, case_type) for pk, facet, value, at, case_type in facet_rows if at is not None]
-    add_counts(after, published_rows(case_ids))
+    searches = kept_searches.for_writing()
+    before, matched_before = published_rows(case_ids), kept_searches.matching(searches, case_ids)
     CaseFacet.objects.filter(case_id__in=case_ids).delete()
     CaseFacetLine.objects.filter(case_id__in=case_ids).delete()
     SearchDocument.objects.filter(case_id__in=case_ids).delete()
@@ -170,6 +173,7 @@ def write(case_ids, facet_rows, lines, documents):
             [(pk, ops.adapt_datetimefield_value(at), text) for pk, at, text in lines],
         )
         cursor.executemany(f"INSERT INTO {search_table} (rowid, document) VALUES (%s, %s)", documents)
+    add_counts(after, before, kept_searches.matching(searches, case_ids), matched_before)
 
 
 def published_rows(case_ids):
@@ -179,15 +183,18 @@ def published_rows(case_ids):
     return list(rows.values_list("case_id", "facet", "value", "case_type"))
 
 
-def add_counts(after, before):
-    """Move the maintained counts (FacetTotal, FacetCube) from the published facet rows ``before`` to
-    those ``after``, both [(case, facet, value, case_type)]."""
+def add_counts(after, before, matched_after=None, matched_before=None):
+    """Move the maintained counts (FacetTotal, FacetCube, KeptSearchCount) from the published facet rows
+    ``before`` to those ``after``, both [(case, facet, value, case_type)]; the kept searches' counts from
+    the cases each matched before to those it matches now, both {kept search id: case ids}."""
     totals = Counter((facet, value) for _pk, facet, value, _type in after)
     totals.subtract((facet, value) for _pk, facet, value, _type in before)
     cube = cube_counts(after)
     cube.subtract(cube_counts(before))
+    searched = kept_searches.changes(after, before, matched_after or {}, matched_before or {})
     upsert(FacetTotal, ["facet", "value"], totals)
     upsert(FacetCube, ["anchor", "facet", "value", "case_type"], cube)
+    upsert(KeptSearchCount, ["search_id", "facet", "value"], searched)
 
 
 def cube_counts(rows):
@@ -227,7 +234,8 @@ def upsert(model, key, change):
 
 
 def recount_totals():
-    """Count the totals and the cube afresh from the facet index (rebuild_search_index ends with it)."""
+    """Count the totals and the cube afresh from the facet index (rebuild_search_index ends with it). The
+    kept searches are dropped: they are kept again, counted afresh, when next asked for."""
     facets, totals, cube = CaseFacet._meta.db_table, FacetTotal._meta.db_table, FacetCube._meta.db_table
     published = "published_at IS NOT NULL"
     with transaction.atomic(), connection.cursor() as cursor:
@@ -248,6 +256,7 @@ def recount_totals():
             " GROUP BY a.value, f.facet, f.value, f.case_type",
             [int(Facet.REGION)],
         )
+        KeptSearch.objects.all().delete()
     data_changed()
 
 
@@ -257,7 +266,8 @@ def recount_totals():
 @receiver(pre_delete, sender=Case)
 def on_case_deleted(sender, instance, **kwargs):
     # Its facet rows go with it (a cascade, without signals): take it out of the totals first.
-    add_counts([], published_rows([instance.pk]))
+    searches = kept_searches.for_writing()
+    add_counts([], published_rows([instance.pk]), {}, kept_searches.matching(searches, [instance.pk]))
     data_changed()
 
 

@@ -943,6 +943,36 @@ class FacetCube(models.Model):
         return f"{self.anchor}: {self.get_facet_display()} {self.value} of type {self.case_type}: {self.count}"
 
 
+class KeptSearch(models.Model):
+    """A search matching many cases, whose facet counts (``KeptSearchCount``) ``indexing`` keeps from the
+    first time it is counted (``kept_searches``): a word in half of all cases has 500,000 matches at
+    1,000,000 cases, and counting them takes a second each time the data changes; its kept counts are a few
+    thousand rows. Only the most recently used few are kept, since every write checks each of them."""
+
+    query = models.CharField(max_length=2000, unique=True)  # search.tsquery(text): one row for "Tea" and "tea!"
+    text = models.CharField(max_length=2000)  # a search that gives ``query``, as first asked
+    used_at = models.DateTimeField()
+
+    def __str__(self):
+        return self.text
+
+
+class KeptSearchCount(models.Model):
+    """How many published cases (scheduled ones included) among a kept search's matches have each facet
+    value. Cases scheduled for later are subtracted when read."""
+
+    search = models.ForeignKey(KeptSearch, on_delete=models.CASCADE, related_name="counts")
+    facet = models.PositiveSmallIntegerField(choices=CaseFacet.Facet.choices)
+    value = models.BigIntegerField()
+    count = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["search", "facet", "value"], name="kept_search_count_unique")]
+
+    def __str__(self):
+        return f"{self.search_id}: {self.get_facet_display()} {self.value}: {self.count}"
+
+
 class SearchField(models.TextField):
     """The pre-tokenized search text; ``document__matches=query`` is a full-text match (see search.py)."""
 

@@ -1,0 +1,189 @@
+# SQL here is assembled from table and column names of the models; values are query parameters.
+# ruff: noqa: S608
+"""Facet counts kept for searches that match many cases.
+
+Counting the facets of a search takes a pass over its matches (facets.line_counts): for a word in half of
+all cases, 140 ms at 100,000 cases and 1.3 s at 1,000,000, again each time the data changes. A search
+found to match at least KEEP_MATCHES cases is kept (``KeptSearch``) with its counts (``KeptSearchCount``),
+and from then on ``indexing`` moves those counts with every case it writes, as it moves the counts of
+places (``FacetCube``): the panel of the search reads a few thousand rows, however many cases match.
+
+Every write checks each kept search against the cases it writes, so only the KEPT_SEARCHES most recently
+used are kept; ``rebuild_search_index`` drops them all (they are kept again when next asked for).
+"""
+
+from collections import Counter
+from datetime import timedelta
+
+from django.db import IntegrityError, connection, transaction
+
+from .models import Case, CaseFacet, CaseFacetLine, FacetTotal, KeptSearch, KeptSearchCount, SearchDocument
+from .search import matches_sql, tsquery
+
+KEEP_MATCHES = 5000
+KEPT_SEARCHES = 50
+# A kept search's time of use is written at most this often: reading its counts should not be a write.
+USE_GRANULARITY = timedelta(hours=1)
+
+
+def counts(text, now):
+    """({(facet, value): count}, total) of the published cases matching ``text``, from its kept counts less
+    the cases scheduled for later; None when the search is not kept."""
+    kept = KeptSearch.objects.filter(query=tsquery(text)).first()
+    if kept is None:
+        return None
+    if kept.used_at < now - USE_GRANULARITY:
+        KeptSearch.objects.filter(pk=kept.pk).update(used_at=now)
+    found = Counter(
+        {
+            (facet, value): n
+            for facet, value, n in KeptSearchCount.objects.filter(search=kept)
+            .exclude(count=0)
+            .values_list("facet", "value", "count")
+        }
+    )
+    found.subtract(tokens(scheduled_lines(text, now)))
+    found = {key: n for key, n in found.items() if n > 0}
+    return found, total_of(found)
+
+
+def total_of(found):
+    """Every case has one type: the number of cases is the sum of the types' counts."""
+    return sum(n for (facet, _value), n in found.items() if facet == CaseFacet.Facet.TYPE)
+
+
+def scheduled_lines(text, now):
+    """The facet lines of the published cases with a time still to come that match ``text``."""
+    later = list(Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=now).values_list("pk", flat=True))
+    if not later:
+        return []
+    match_sql, params = matches_sql(text, connection.vendor, alias="s")
+    sql = (
+        f"SELECT l.facets FROM {CaseFacetLine._meta.db_table} l JOIN {SearchDocument._meta.db_table} s"
+        f" ON s.rowid = l.case_id WHERE l.case_id IN ({', '.join(['%s'] * len(later))}) AND {match_sql}"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*later, *params])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def tokens(lines):
+    """Counter {(facet, value): cases} of facet lines ("1:12 1:179 2:1")."""
+    counted = Counter(token for line in lines for token in line.split())
+    return Counter({tuple(int(part) for part in token.split(":")): n for token, n in counted.items()})
+
+
+def keep(text, now):
+    """Keep the search ``text`` (its matches counted afresh, so that no write is missed in between): when
+    another request kept it first, or it no longer matches KEEP_MATCHES cases, nothing is kept."""
+    query = tsquery(text)
+    if max(len(query), len(text)) > KeptSearch._meta.get_field("query").max_length:
+        return
+    with transaction.atomic():
+        # The search's row first: on SQLite its write takes the database's lock before the count reads.
+        try:
+            with transaction.atomic():
+                kept = KeptSearch.objects.create(query=query, text=text, used_at=now)
+        except IntegrityError:
+            return
+        if connection.vendor == "postgresql":
+            # Waits for every write to the search index in progress, and holds later ones until this commits:
+            # they then see this search and move its counts (indexing.write locks before reading the searches).
+            with connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {SearchDocument._meta.db_table} IN SHARE MODE")
+        lines = matching_lines(text)
+        if len(lines) < KEEP_MATCHES:
+            transaction.set_rollback(True)
+            return
+        found = tokens(lines)
+        KeptSearchCount.objects.bulk_create(
+            [KeptSearchCount(search=kept, facet=facet, value=value, count=n) for (facet, value), n in found.items()],
+            batch_size=2000,
+        )
+        stale = KeptSearch.objects.exclude(pk=kept.pk).order_by("-used_at", "-pk").values_list("pk", flat=True)
+        KeptSearch.objects.filter(pk__in=list(stale[KEPT_SEARCHES - 1 :])).delete()
+
+
+def matching_lines(text):
+    """The facet lines of every published case matching ``text`` (scheduled ones included)."""
+    match_sql, params = matches_sql(text, connection.vendor, alias="s")
+    sql = (
+        f"SELECT l.facets FROM {SearchDocument._meta.db_table} s JOIN {CaseFacetLine._meta.db_table} l"
+        f" ON l.case_id = s.rowid WHERE {match_sql} AND l.published_at IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return [row[0] for row in cursor.fetchall()]
+
+
+# Kept by indexing.write
+
+
+def for_writing():
+    """[(id, text)] of the kept searches, for a write to the search index that moves their counts. On
+    PostgreSQL the index is locked for writing first, so a search being kept (``keep``) is either seen
+    here or has counted the cases after this write commits."""
+    if connection.vendor == "postgresql" and connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {SearchDocument._meta.db_table} IN ROW EXCLUSIVE MODE")
+    return list(KeptSearch.objects.values_list("pk", "text"))
+
+
+def matching(searches, case_ids):
+    """{kept search id: the ids among ``case_ids`` whose search documents match it now}."""
+    if not searches or not case_ids:
+        return {}
+    table = SearchDocument._meta.db_table
+    if connection.vendor == "postgresql":
+        among, ids = "s.rowid = ANY(%s)", [list(case_ids)]
+    else:
+        among, ids = f"s.rowid IN ({', '.join(['%s'] * len(case_ids))})", list(case_ids)
+    found = {}
+    with connection.cursor() as cursor:
+        for pk, text in searches:
+            match_sql, params = matches_sql(text, connection.vendor, alias="s")
+            cursor.execute(f"SELECT s.rowid FROM {table} s WHERE {among} AND {match_sql}", [*ids, *params])
+            found[pk] = {row[0] for row in cursor.fetchall()}
+    return found
+
+
+def changes(after, before, matched_after, matched_before):
+    """Counter {(search id, facet, value): delta} moving the kept searches' counts from the published facet
+    rows ``before`` of the cases they matched (``matched_before``) to the rows ``after`` of those they match
+    now, the rows as indexing.add_counts has them [(case, facet, value, case_type)]."""
+    change = Counter()
+    for rows, matched, sign in ((after, matched_after, 1), (before, matched_before, -1)):
+        if not matched:
+            continue
+        by_case = {}
+        for pk, facet, value, _type in rows:
+            by_case.setdefault(pk, []).append((facet, value))
+        for search, case_ids in matched.items():
+            for pk in case_ids:
+                for facet, value in by_case.get(pk, ()):
+                    change[search, facet, value] += sign
+    return change
+
+
+def newest_published(text, total, now, limit):
+    """The ids of the ``limit`` newest published cases matching ``text``, newest first, given that ``total``
+    published cases match it: the newest published cases are read in chunks along case_newest_idx and
+    checked against the search (a word in a fifth of all cases: about 5,000 checked for 1,000 found),
+    instead of every match sorted by time."""
+    published = sum(FacetTotal.objects.filter(facet=CaseFacet.Facet.TYPE).values_list("count", flat=True))
+    newest = (
+        Case.objects.filter(status=Case.Status.PUBLISHED, published_at__lte=now)
+        .order_by("-published_at", "-pk")
+        .values_list("pk", flat=True)
+    )
+    chunk = max(int(limit * 1.2 * published / max(total, 1)), limit)
+    found, start = [], 0
+    while len(found) < limit:
+        ids = list(newest[start : start + chunk])
+        if not ids:
+            break
+        matched = matching([(0, text)], ids)[0]
+        found += [pk for pk in ids if pk in matched]
+        start += chunk
+        chunk *= 2  # fewer matches among the newest than on average: read further at once
+    return found[:limit]

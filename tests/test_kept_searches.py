@@ -1,0 +1,219 @@
+"""Searches that match many cases keep their facet counts (kept_searches): kept the first time they are
+counted, moved by every kind of write as counting the matches afresh would give them, and read by the panel,
+the listing's pages and the API."""
+
+import random
+import re
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.http import QueryDict
+from django.utils import timezone
+
+from casebook.cases import facets, kept_searches
+from casebook.cases.filters import CaseFilter
+from casebook.cases.indexing import recount_totals
+from casebook.cases.models import Case, KeptSearch, KeptSearchCount
+from casebook.cases.signals import cases_changed
+
+from .factories import make_case, make_organization, make_region, make_theme, make_type
+
+pytestmark = pytest.mark.django_db
+
+LIST_URL = "/en/cases/"
+
+
+@pytest.fixture
+def few(monkeypatch):
+    """A search is kept from 3 matches on, not 5,000."""
+    monkeypatch.setattr(kept_searches, "KEEP_MATCHES", 3)
+
+
+@pytest.fixture
+def world(few):
+    """30 cases at random (fixed seed) over two provinces' counties, three types, organizations and themes;
+    about half say "tea", some "green tea"; some drafts, withdrawn or scheduled."""
+    rng = random.Random(11)
+    counties = []
+    for p in range(2):
+        province = make_region(name=f"Province {p}", slug=f"province-{p}", code=f"{p + 1}00000")
+        counties += [make_region(parent=province, slug=f"county-{p}{c}", code=f"{p + 1}0{c + 1}000") for c in range(3)]
+    types = [make_type(slug=f"type-{n}") for n in range(3)]
+    organizations = [make_organization() for _ in range(3)]
+    themes = [make_theme() for _ in range(2)]
+    now = timezone.now()
+    statuses = [Case.Status.PUBLISHED] * 6 + [Case.Status.DRAFT, Case.Status.WITHDRAWN]
+    for n in range(30):
+        status = rng.choice(statuses)
+        make_case(
+            summary=rng.choice(
+                ["Tea gardens.", "Green tea and terraces.", "Green tea and terraces.", "Roads.", "Clinics."]
+            ),
+            regions=rng.sample(counties, rng.choice([1, 1, 2])),
+            organizations=rng.sample(organizations, rng.randint(0, 2)),
+            themes=rng.sample(themes, rng.randint(0, 1)),
+            assistance_type=rng.choice(types),
+            start_year=2018 + rng.randint(0, 2),
+            end_year=2020 + rng.randint(0, 2),
+            status=status,
+            published_at=now + timedelta(hours=rng.choice([-30, -2, 5]), minutes=n)
+            if status == Case.Status.PUBLISHED
+            else None,
+        )
+    return {"types": types, "counties": counties}
+
+
+def counted(text):
+    """The search's counts and total, counted from its matches."""
+    counts, total, _candidates = facets.line_counts(text, timezone.now())
+    return counts, total
+
+
+def kept(text):
+    return kept_searches.counts(text, timezone.now())
+
+
+def test_a_search_with_many_matches_is_kept_the_first_time_it_is_counted(world):
+    assert kept("tea") is None
+    counts, total, _candidates = facets.search_counts("tea", timezone.now())
+    assert total > 3
+    assert KeptSearch.objects.get().text == "tea"
+    assert kept("Tea!") == (counts, total)  # the same words: the same kept search
+    assert kept("green tea") is None
+
+
+def test_a_search_with_few_matches_is_not_kept(world):
+    facets.search_counts("terraces clinics", timezone.now())  # no case says both
+    facets.search_counts("nothing-like-it", timezone.now())
+    assert not KeptSearch.objects.exists()
+
+
+@pytest.mark.parametrize("text", ["tea", "green tea"])
+def test_the_kept_counts_stay_what_counting_the_matches_gives_after_every_kind_of_change(world, text):
+    kept_searches.keep(text, timezone.now())
+    assert kept(text) == counted(text)
+    assert len(kept(text)[0]) > 10
+
+    draft = Case.objects.filter(status=Case.Status.DRAFT).first()
+    draft.status, draft.published_at, draft.summary = Case.Status.PUBLISHED, timezone.now(), "Green tea at last."
+    draft.save()
+    matching = Case.objects.published().filter(summary_en__icontains="tea")
+    case = matching.first()
+    case.regions.set([world["counties"][-1]])
+    case.assistance_type = world["types"][0] if case.assistance_type != world["types"][0] else world["types"][1]
+    case.save()
+    assert kept(text) == counted(text)
+
+    no_longer = matching.last()
+    no_longer.summary = "Roads only."
+    no_longer.save()
+    now_too = Case.objects.published().exclude(summary_en__icontains="tea").first()
+    now_too.title = "Green tea, too"
+    now_too.save()
+    matching.first().delete()
+    assert kept(text) == counted(text)
+
+    Case.objects.filter(status=Case.Status.PUBLISHED).update(status=Case.Status.WITHDRAWN)
+    cases_changed.send(sender=Case, case_ids=list(Case.objects.values_list("pk", flat=True)))
+    assert kept(text) == counted(text) == ({}, 0)
+
+
+def test_cases_scheduled_for_later_are_counted_when_their_time_comes(world):
+    kept_searches.keep("tea", timezone.now())
+    scheduled = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=timezone.now())
+    assert scheduled.filter(summary_en__icontains="tea").exists()
+    assert kept("tea") == counted("tea")
+    later = timezone.now() + timedelta(hours=6)
+    assert kept_searches.counts("tea", later) == facets.line_counts("tea", later)[:2]
+    assert kept_searches.counts("tea", later)[1] > kept("tea")[1]
+
+
+def test_the_panel_of_a_kept_search_is_the_panel_counted_from_the_cases(world):
+    for text in ["tea", "green tea"]:
+        kept_searches.keep(text, timezone.now())
+        filterset = CaseFilter(QueryDict(f"q={text}"))
+        assert filterset.is_valid()
+        from_cases = facets.counted_rows(filterset, {}, timezone.now())
+        rows = sorted(map(tuple, facets.count_rows(filterset)))
+        assert rows == sorted(map(tuple, facets.search_rows(*counted(text), {})))
+        assert rows == sorted((facet, value, int(n), *rest) for facet, value, n, *rest in from_cases if n or facet < 0)
+
+
+def test_only_the_most_recently_used_searches_are_kept(world, monkeypatch):
+    monkeypatch.setattr(kept_searches, "KEPT_SEARCHES", 2)
+    now = timezone.now()
+    kept_searches.keep("tea", now - timedelta(days=3))
+    kept_searches.keep("green", now - timedelta(days=2))
+    kept_searches.counts("tea", now)  # used again: now the more recent of the two
+    kept_searches.keep("gardens", now)
+    assert sorted(KeptSearch.objects.values_list("text", flat=True)) == ["gardens", "tea"]
+
+
+def test_a_rebuild_drops_the_kept_searches_and_they_are_kept_again_when_asked_for(client, world):
+    client.get(LIST_URL, {"q": "tea"})
+    assert KeptSearchCount.objects.filter(search__text="tea").exists()
+    recount_totals()
+    assert not KeptSearch.objects.exists()
+    assert client.get(LIST_URL, {"q": "tea"}).status_code == 200
+    assert kept("tea") == counted("tea")
+
+
+def test_a_search_too_long_to_keep_is_counted(client, few):
+    words = "".join(chr(0x4E00 + n) for n in range(200))  # a run of 200 characters: its query is 6,000 long
+    assert len(kept_searches.tsquery(words)) > KeptSearch._meta.get_field("query").max_length
+    for _ in range(4):
+        make_case(summary=words)
+    response = client.get(LIST_URL, {"q": words})
+    assert response.status_code == 200
+    assert ">4 cases</h2>" in response.content.decode()
+    assert not KeptSearch.objects.exists()
+
+
+def test_the_listing_and_the_api_count_a_kept_search_as_the_queryset_does(client, world):
+    kept_searches.keep("tea", timezone.now())
+    expected = Case.objects.published().filter(pk__in=CaseFilter(QueryDict("q=tea")).qs.values("pk")).count()
+    assert facets.kept_total(_valid("q=tea")) == expected
+    assert client.get(LIST_URL, {"q": "tea"}).context["panel"].total == expected
+    assert client.get("/api/cases/", {"q": "tea"}).json()["count"] == expected
+
+
+def _valid(query):
+    filterset = CaseFilter(QueryDict(query))
+    assert filterset.is_valid()
+    return filterset
+
+
+@pytest.mark.parametrize("kept_first", [False, True])
+def test_pages_of_a_kept_search_list_each_match_once_best_first(client, monkeypatch, few, kept_first):
+    """As test_search's search with many matches: the newest RANK_CANDIDATES ranked on PostgreSQL, then the
+    others newest first, whether the search was kept before the first page or by it."""
+    from django.core.cache import cache
+
+    from casebook.cases.views import CaseListView
+
+    monkeypatch.setattr(facets, "RANK_CANDIDATES", 3)
+    monkeypatch.setattr(CaseListView, "paginate_by", 2)
+    now = timezone.now()
+    for days, title, summary in [
+        (5, "Old four", "tea tea tea tea"),
+        (4, "Old two", "tea tea"),
+        (3, "New one", "tea"),
+        (2, "Newer three", "tea tea tea"),
+        (1, "Newest two", "tea tea"),
+    ]:
+        make_case(title=title, summary=summary, published_at=now - timedelta(days=days))
+    make_case(title="Coffee", summary="coffee")
+    if kept_first:
+        kept_searches.keep("tea", now)
+    pages = []
+    for page in (1, 2, 3):
+        cache.clear()  # each page counted afresh
+        content = client.get(LIST_URL, {"q": "tea", "page": page}).content.decode()
+        pages.append(re.findall(r'<h3 class="card-title"><a href="[^"]+">([^<]+)</a>', content))
+        assert ">5 cases</h2>" in content
+    assert KeptSearch.objects.filter(text="tea").exists()
+    if connection.vendor == "postgresql":
+        assert pages == [["Newer three", "Newest two"], ["New one", "Old two"], ["Old four"]]
+    else:
+        assert pages == [["Old four", "Newer three"], ["Newest two", "Old two"], ["New one"]]
