@@ -159,7 +159,7 @@ def write(case_ids, facet_rows, lines, documents):
     facet_table, search_table = CaseFacet._meta.db_table, SearchDocument._meta.db_table
     after = [(pk, facet, value, case_type) for pk, facet, value, at, case_type in facet_rows if at is not None]
     searches = kept_searches.for_writing()
-    before, matched_before = published_rows(case_ids), kept_searches.matching(searches, case_ids)
+    before, matched_before = published_rows(case_ids), kept_searches.matched(searches, case_ids)
     CaseFacet.objects.filter(case_id__in=case_ids).delete()
     CaseFacetLine.objects.filter(case_id__in=case_ids).delete()
     SearchDocument.objects.filter(case_id__in=case_ids).delete()
@@ -173,7 +173,7 @@ def write(case_ids, facet_rows, lines, documents):
             [(pk, ops.adapt_datetimefield_value(at), text) for pk, at, text in lines],
         )
         cursor.executemany(f"INSERT INTO {search_table} (rowid, document) VALUES (%s, %s)", documents)
-    add_counts(after, before, kept_searches.matching(searches, case_ids), matched_before)
+    add_counts(after, before, kept_searches.matched(searches, case_ids), matched_before)
 
 
 def published_rows(case_ids):
@@ -267,7 +267,7 @@ def recount_totals():
 def on_case_deleted(sender, instance, **kwargs):
     # Its facet rows go with it (a cascade, without signals): take it out of the totals first.
     searches = kept_searches.for_writing()
-    add_counts([], published_rows([instance.pk]), {}, kept_searches.matching(searches, [instance.pk]))
+    add_counts([], published_rows([instance.pk]), {}, kept_searches.matched(searches, [instance.pk]))
     data_changed()
 
 

@@ -18,7 +18,7 @@ from datetime import timedelta
 from django.db import IntegrityError, connection, transaction
 
 from .models import Case, CaseFacet, CaseFacetLine, FacetTotal, KeptSearch, KeptSearchCount, SearchDocument
-from .search import matches_sql, tsquery
+from .search import matches_sql, matching, tsquery
 
 KEEP_MATCHES = 5000
 KEPT_SEARCHES = 50
@@ -106,10 +106,10 @@ def keep(text, now):
 
 def matching_lines(text):
     """The facet lines of every published case matching ``text`` (scheduled ones included)."""
-    match_sql, params = matches_sql(text, connection.vendor, alias="s")
+    found, condition, params = matching(text, connection.vendor, alias="s")
     sql = (
-        f"SELECT l.facets FROM {SearchDocument._meta.db_table} s JOIN {CaseFacetLine._meta.db_table} l"
-        f" ON l.case_id = s.rowid WHERE {match_sql} AND l.published_at IS NOT NULL"
+        f"SELECT l.facets FROM {found} JOIN {CaseFacetLine._meta.db_table} l"
+        f" ON l.case_id = s.rowid WHERE {condition} AND l.published_at IS NOT NULL"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -129,7 +129,7 @@ def for_writing():
     return list(KeptSearch.objects.values_list("pk", "text"))
 
 
-def matching(searches, case_ids):
+def matched(searches, case_ids):
     """{kept search id: the ids among ``case_ids`` whose search documents match it now}."""
     if not searches or not case_ids:
         return {}
@@ -152,13 +152,13 @@ def changes(after, before, matched_after, matched_before):
     rows ``before`` of the cases they matched (``matched_before``) to the rows ``after`` of those they match
     now, the rows as indexing.add_counts has them [(case, facet, value, case_type)]."""
     change = Counter()
-    for rows, matched, sign in ((after, matched_after, 1), (before, matched_before, -1)):
-        if not matched:
+    for rows, by_search, sign in ((after, matched_after, 1), (before, matched_before, -1)):
+        if not by_search:
             continue
         by_case = {}
         for pk, facet, value, _type in rows:
             by_case.setdefault(pk, []).append((facet, value))
-        for search, case_ids in matched.items():
+        for search, case_ids in by_search.items():
             for pk in case_ids:
                 for facet, value in by_case.get(pk, ()):
                     change[search, facet, value] += sign
@@ -182,8 +182,8 @@ def newest_published(text, total, now, limit):
         ids = list(newest[start : start + chunk])
         if not ids:
             break
-        matched = matching([(0, text)], ids)[0]
-        found += [pk for pk in ids if pk in matched]
+        matches = matched([(0, text)], ids)[0]
+        found += [pk for pk in ids if pk in matches]
         start += chunk
         chunk *= 2  # fewer matches among the newest than on average: read further at once
     return found[:limit]
