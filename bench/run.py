@@ -17,7 +17,7 @@ from django.test.utils import CaptureQueriesContext
 from bench.compare import main as compare_main
 from bench.replicate import cases_vouched_for
 from casebook.cases.maintenance import refresh_planner_statistics
-from casebook.cases.models import Case, Source
+from casebook.cases.models import Case, KeptSearch, Source
 from casebook.cases.synthetic import COMMON_WORDS, RARE_WORDS, SLUG_PREFIX, data_version_note, ensure_images
 from casebook.regions.models import Region
 
@@ -70,7 +70,7 @@ def pages():
     filtered = f"/en/cases/?region={province.slug}&type={type_slug}"
     seed_value = settings.BENCH_SEED
     print(f"Largest province: {province.slug} ({province.code}); largest type: {type_slug}.")
-    # (name, url, cold)
+    # (name, url, cold: True, False or FIRST_TIME)
     return [
         ("B", "/bench/baseline/", False),
         ("listing_filtered_cold", filtered, True),
@@ -82,6 +82,8 @@ def pages():
         ("search_rare_zh_filtered", f"/en/cases/?q={RARE_WORDS[0]}&type={type_slug}", True),
         ("search_common", f"/en/cases/?q={COMMON_WORDS[1]}", True),
         ("search_common_zh", f"/en/cases/?q={COMMON_WORDS[0]}", True),
+        # The first time ever: the search counted from its matches, then kept (casebook/cases/kept_searches.py).
+        ("search_common_first_time", f"/en/cases/?q={COMMON_WORDS[1]}", FIRST_TIME),
         # generate_cases makes these two: 30 figures and 30 outcomes, and one of each.
         ("case_detail_30_figures_30_outcomes", f"/en/cases/{SLUG_PREFIX}{seed_value}-000002/", True),
         # Right after the cold one, as a second reader gets it: kept whole under the data version (CaseDetailView).
@@ -89,6 +91,9 @@ def pages():
         ("case_detail_1_figure_1_outcome", f"/en/cases/{SLUG_PREFIX}{seed_value}-000003/", True),
         ("about", "/en/about/", False),
     ]
+
+
+FIRST_TIME = "first time"  # cold, and no search kept
 
 
 def clear_caches():
@@ -107,6 +112,8 @@ def measure(rounds):
         for name, url, cold in plan:
             if cold:
                 clear_caches()
+            if cold == FIRST_TIME:
+                KeptSearch.objects.all().delete()
             if round_number == rounds - 1:
                 with CaptureQueriesContext(connection) as captured:
                     response = client.get(url)
