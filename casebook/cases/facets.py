@@ -278,18 +278,12 @@ def candidate_ranked_ids(text, offset, limit, candidates=None):
     A search with fewer matches (most of them) is ranked exactly as the queryset ranks it. The pages
     still list every match once, and the total (from the facet counts) counts them all.
 
-    ``candidates``: those ids, when this request's facet counts found them (line_counts): the matches are
-    not searched for again (a Chinese phrase is checked against every matching case's vector)."""
+    ``candidates``: those ids already ranked, when the facet counts found them (best_first): a page of
+    them is read from the list, and the matches are not searched for again (a Chinese phrase is checked
+    against every matching case's vector)."""
     lines = CaseFacetLine._meta.db_table
     if candidates is not None and offset + limit <= RANK_CANDIDATES:
-        sql = (
-            f"SELECT v.rowid FROM {SearchDocument._meta.db_table} v JOIN {lines} l ON l.case_id = v.rowid"
-            " WHERE v.rowid = ANY(%s) ORDER BY ts_rank(v.vector, to_tsquery('simple', %s)) DESC,"
-            " l.published_at DESC, v.rowid DESC LIMIT %s OFFSET %s"
-        )
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [list(candidates), tsquery(text), limit, offset])
-            return [row[0] for row in cursor.fetchall()]
+        return candidates[offset : offset + limit]
     found, condition, params = matching(text, connection.vendor, alias="s")
     newest = "ORDER BY published_at DESC, case_id DESC"
     sql = (
@@ -308,6 +302,22 @@ def candidate_ranked_ids(text, offset, limit, candidates=None):
     sql += ") AS ordered ORDER BY part, rank DESC, published_at DESC, case_id DESC LIMIT %s OFFSET %s"
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, limit, offset])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def best_first(text, ids):
+    """``ids`` (cases matching ``text``, at most RANK_CANDIDATES) in the order candidate_ranked_ids gives
+    the candidates: best match first, then newest. Ranked once with the facet counts, and kept with them,
+    so that each page of the search is a slice of this list."""
+    if not ids or connection.vendor != "postgresql":
+        return ids
+    sql = (
+        f"SELECT v.rowid FROM {SearchDocument._meta.db_table} v JOIN {CaseFacetLine._meta.db_table} l"
+        " ON l.case_id = v.rowid WHERE v.rowid = ANY(%s) ORDER BY ts_rank(v.vector, to_tsquery('simple', %s)) DESC,"
+        " l.published_at DESC, v.rowid DESC"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [list(ids), tsquery(text)])
         return [row[0] for row in cursor.fetchall()]
 
 
@@ -361,7 +371,7 @@ def count_rows(filterset):
         lines = matching_lines(text, now, line_limit(selected))
         if lines is not None:
             counts, total, passing = filtered_line_counts(lines, selected)
-            filterset.rank_candidates = passing[:RANK_CANDIDATES]  # the newest, as line_counts gives them
+            filterset.rank_candidates = best_first(text, passing[:RANK_CANDIDATES])  # the newest, ranked
             return search_rows(counts, total, selected)
     anchor = cube_anchor(filterset, selected)
     if anchor is not None:
@@ -500,11 +510,11 @@ def search_counts(text, now):
         counts, total, candidates = line_counts(text, now)
         if total >= kept_searches.KEEP_MATCHES:
             kept_searches.keep(text, now)
-        return counts, total, candidates
+        return counts, total, None if candidates is None else best_first(text, candidates)
     counts, total = kept
     candidates = None
     if connection.vendor == "postgresql":
-        candidates = kept_searches.newest_published(text, total, now, RANK_CANDIDATES)
+        candidates = kept_searches.newest_ranked(text, total, now, RANK_CANDIDATES)
     return counts, total, candidates
 
 
