@@ -217,3 +217,23 @@ def test_pages_of_a_kept_search_list_each_match_once_best_first(client, monkeypa
         assert pages == [["Newer three", "Newest two"], ["New one", "Old two"], ["Old four"]]
     else:
         assert pages == [["Old four", "Newer three"], ["Newest two", "Old two"], ["New one"]]
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's table locks")
+def test_a_search_counted_while_a_write_is_in_progress_is_not_kept(world):
+    import psycopg
+
+    settings = connection.settings_dict
+    writer = psycopg.connect(
+        dbname=settings["NAME"], user=settings["USER"], host=settings["HOST"], port=settings["PORT"] or 5432
+    )
+    try:
+        with writer.transaction():
+            writer.execute("LOCK TABLE cases_search IN ROW EXCLUSIVE MODE")  # as indexing.write does
+            counts, total, _candidates = facets.search_counts("tea", timezone.now())
+            assert (counts, total) == counted("tea")
+            assert not KeptSearch.objects.exists()
+    finally:
+        writer.close()
+    facets.search_counts("tea", timezone.now())
+    assert kept("tea") == counted("tea")

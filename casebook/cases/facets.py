@@ -507,9 +507,7 @@ def search_counts(text, now):
     kept the first time it is counted with KEEP_MATCHES matches or more: kept_searches)."""
     kept = kept_searches.counts(text, now)
     if kept is None:
-        counts, total, candidates = line_counts(text, now)
-        if total >= kept_searches.KEEP_MATCHES:
-            kept_searches.keep(text, now)
+        counts, total, candidates = kept_searches.counted(text, now, lambda: line_counts(text, now))
         return counts, total, None if candidates is None else best_first(text, candidates)
     counts, total = kept
     candidates = None

@@ -15,7 +15,7 @@ used are kept; ``rebuild_search_index`` drops them all (they are kept again when
 from collections import Counter
 from datetime import timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 
 from .models import Case, CaseFacet, CaseFacetLine, FacetTotal, KeptSearch, KeptSearchCount, SearchDocument
 from .search import matches_sql, matching, tsquery
@@ -73,35 +73,79 @@ def tokens(lines):
     return Counter({tuple(int(part) for part in token.split(":")): n for token, n in counted.items()})
 
 
+def counted(text, now, count):
+    """``count()``, the facet counts of the published cases matching ``text`` as (counts, total, candidates)
+    (facets.line_counts), with the search kept from them when it has KEEP_MATCHES matches or more.
+
+    On PostgreSQL the count is made holding the search index for sharing: no write comes between the count
+    and the kept search (a write locks the index for writing before it reads which searches are kept,
+    for_writing). A reader never waits for a writer: while one writes, the search is counted and not kept.
+    On SQLite a search to keep is counted again, under the database's write lock (keep)."""
+    if connection.vendor != "postgresql":
+        result = count()
+        if result[1] >= KEEP_MATCHES:
+            keep(text, now)
+        return result
+    with transaction.atomic():
+        try:
+            with transaction.atomic(), connection.cursor() as cursor:
+                cursor.execute(f"LOCK TABLE {SearchDocument._meta.db_table} IN SHARE MODE NOWAIT")
+            locked = True
+        except OperationalError:
+            locked = False
+        result = count()
+        counts, total, _candidates = result
+        if locked and total >= KEEP_MATCHES:
+            kept = new_search(text, now)
+            if kept is not None:
+                found = Counter(counts)
+                found.update(tokens(scheduled_lines(text, now)))  # kept counts hold the cases scheduled for later
+                store(kept, found)
+    return result
+
+
 def keep(text, now):
-    """Keep the search ``text`` (its matches counted afresh, so that no write is missed in between): when
-    another request kept it first, or it no longer matches KEEP_MATCHES cases, nothing is kept."""
-    query = tsquery(text)
-    if max(len(query), len(text)) > KeptSearch._meta.get_field("query").max_length:
-        return
+    """Keep the search ``text``, its matches counted afresh so that no write is missed in between (tests
+    and SQLite; PostgreSQL keeps a search as it counts it, ``counted``): when another request kept it first,
+    or it matches fewer than KEEP_MATCHES cases, nothing is kept."""
     with transaction.atomic():
         # The search's row first: on SQLite its write takes the database's lock before the count reads.
-        try:
-            with transaction.atomic():
-                kept = KeptSearch.objects.create(query=query, text=text, used_at=now)
-        except IntegrityError:
+        kept = new_search(text, now)
+        if kept is None:
             return
         if connection.vendor == "postgresql":
-            # Waits for every write to the search index in progress, and holds later ones until this commits:
-            # they then see this search and move its counts (indexing.write locks before reading the searches).
+            # Waits for every write to the search index in progress, and holds later ones until this commits.
             with connection.cursor() as cursor:
                 cursor.execute(f"LOCK TABLE {SearchDocument._meta.db_table} IN SHARE MODE")
         lines = matching_lines(text)
         if len(lines) < KEEP_MATCHES:
             transaction.set_rollback(True)
             return
-        found = tokens(lines)
-        KeptSearchCount.objects.bulk_create(
-            [KeptSearchCount(search=kept, facet=facet, value=value, count=n) for (facet, value), n in found.items()],
-            batch_size=2000,
-        )
-        stale = KeptSearch.objects.exclude(pk=kept.pk).order_by("-used_at", "-pk").values_list("pk", flat=True)
-        KeptSearch.objects.filter(pk__in=list(stale[KEPT_SEARCHES - 1 :])).delete()
+        store(kept, tokens(lines))
+
+
+def new_search(text, now):
+    """A new KeptSearch for ``text``; None when it is kept already (another request kept it first) or its
+    words are too long to keep."""
+    query = tsquery(text)
+    if max(len(query), len(text)) > KeptSearch._meta.get_field("query").max_length:
+        return None
+    try:
+        with transaction.atomic():
+            return KeptSearch.objects.create(query=query, text=text, used_at=now)
+    except IntegrityError:
+        return None
+
+
+def store(kept, found):
+    """Write the counts ``found`` {(facet, value): cases} of the new search ``kept``, and drop the searches
+    used least recently beyond KEPT_SEARCHES."""
+    KeptSearchCount.objects.bulk_create(
+        [KeptSearchCount(search=kept, facet=facet, value=value, count=n) for (facet, value), n in found.items() if n],
+        batch_size=2000,
+    )
+    stale = KeptSearch.objects.exclude(pk=kept.pk).order_by("-used_at", "-pk").values_list("pk", flat=True)
+    KeptSearch.objects.filter(pk__in=list(stale[KEPT_SEARCHES - 1 :])).delete()
 
 
 def matching_lines(text):
