@@ -528,3 +528,32 @@ def test_details_refuse_parameters_they_do_not_have(client, world, path):
     }[path]
     assert list(check(client.get(path, {"page": "2"}), template, 400)["errors"]) == ["page"]
     check(client.get(f"{path}?q=%FF"), template, 400)
+
+
+def test_answers_made_of_published_cases_are_kept_until_the_data_changes(client, django_assert_num_queries):
+    case = make_case(title="Kept answer")
+    first = client.get("/api/cases/", {"page_size": 5}).json()
+    assert [item["title"]["en"] for item in first["results"]] == ["Kept answer"]
+    with django_assert_num_queries(0):
+        again = client.get("/api/cases/", {"page_size": 5})
+    assert again.json() == first and again["Content-Type"] == "application/json"
+    client.get(f"/api/cases/{case.slug}/")
+    with django_assert_num_queries(0):
+        assert client.get(f"/api/cases/{case.slug}/").json()["title"]["en"] == "Kept answer"
+
+    case.title = "Changed answer"
+    case.save()  # a new version of the published data
+    assert client.get("/api/cases/", {"page_size": 5}).json()["results"][0]["title"]["en"] == "Changed answer"
+    assert client.get(f"/api/cases/{case.slug}/").json()["title"]["en"] == "Changed answer"
+
+
+def test_errors_and_lists_of_places_are_answered_afresh(client):
+    make_case()
+    assert client.get("/api/cases/", {"region": "nowhere"}).status_code == 400
+    assert client.get("/api/cases/no-such-case/").status_code == 404
+    make_case(slug="no-such-case")
+    assert client.get("/api/cases/", {"region": "nowhere"}).status_code == 400
+    assert client.get("/api/cases/no-such-case/").status_code == 200
+    before = client.get("/api/regions/").json()["count"]
+    make_region()  # a new place is no change to the published cases
+    assert client.get("/api/regions/").json()["count"] == before + 1
