@@ -54,16 +54,15 @@ def total_of(found):
 
 def scheduled_lines(text, now):
     """The facet lines of the published cases with a time still to come that match ``text``."""
-    later = list(Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=now).values_list("pk", flat=True))
-    if not later:
-        return []
+    later = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=now).order_by().values("pk")
+    later_sql, later_params = later.query.sql_with_params()
     match_sql, params = matches_sql(text, connection.vendor, alias="s")
     sql = (
         f"SELECT l.facets FROM {CaseFacetLine._meta.db_table} l JOIN {SearchDocument._meta.db_table} s"
-        f" ON s.rowid = l.case_id WHERE l.case_id IN ({', '.join(['%s'] * len(later))}) AND {match_sql}"
+        f" ON s.rowid = l.case_id WHERE l.case_id IN ({later_sql}) AND {match_sql}"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*later, *params])
+        cursor.execute(sql, [*later_params, *params])
         return [row[0] for row in cursor.fetchall()]
 
 
