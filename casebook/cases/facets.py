@@ -4,17 +4,18 @@
 """Facet counts beside the listing: for each filter, its options with the number of published cases they
 would list given the other active filters ("Shaanxi (12)").
 
-All facets, their labels and the total come from one of four places, by filter state (count_rows):
+All facets, their labels and the total come from one of five places, by filter state (count_rows):
 
 - no filter: the maintained totals (``FacetTotal``), less the cases scheduled for later;
 - one place, types, or both: the maintained counts per place and type (``FacetCube``, cube_rows);
+- a search matching many cases, without filters: the counts kept for it (``KeptSearch``, kept_searches);
 - a search: the matching cases' lines (``CaseFacetLine``), tallied in Python (line_counts,
   filtered_line_counts), unless a small filter has fewer cases than the search has matches;
 - otherwise: one UNION ALL query over ``CaseFacet``, each branch a GROUP BY over the cases the other filters
   leave (counted_rows).
 
 The rows are cached under the filter state and the version of the published data (``versions``), with the
-cases a search ranks (page_ids).
+cases a search ranks, already ranked (best_first, page_ids).
 """
 
 import functools
@@ -250,7 +251,8 @@ def ranked_ids(text, offset, limit, candidates=None):
     """A page of the published cases matching ``text``, best match first (then newest), as the queryset's
     relevance order gives them, read from the full-text index and the published-case index alone: for a
     word in half of all cases, the wide case rows of the matches are never read. On PostgreSQL the newest
-    matches are ranked (candidate_ranked_ids); ``candidates``, from line_counts, saves finding them again."""
+    matches are ranked (candidate_ranked_ids); ``candidates``, ranked with the facet counts (search_counts),
+    saves finding and ranking them again."""
     if not query_groups(text):
         return None
     if connection.vendor == "postgresql":
@@ -518,7 +520,7 @@ def search_counts(text, now):
 
 def line_counts(text, now):
     """({(facet, value): count}, total, candidates) over the published cases matching ``text``, every facet
-    at once; on PostgreSQL ``candidates`` are the ids candidate_ranked_ids ranks (else None).
+    at once; on PostgreSQL ``candidates`` are the RANK_CANDIDATES newest, which best_first ranks (else None).
 
     A common word matches half of all cases: a GROUP BY over their dozen CaseFacet rows each sorts half
     a million rows (most of the time of such a search). Instead the cases' lines (CaseFacetLine, one short
