@@ -185,7 +185,9 @@ def test_the_snippet_marks_each_chinese_query_run_where_it_appears(client, q, ma
 def test_a_search_runs_a_constant_number_of_queries(client, django_assert_max_num_queries):
     for n in range(25):
         make_case(title=f"Tea {n}", regions=[make_region()], organizations=[make_organization()])
-    with django_assert_max_num_queries(5):  # with the look for a kept search (kept_searches)
+    # With the look for a kept search (kept_searches) and, on PostgreSQL, the lock under which a search with
+    # many matches is kept, in a savepoint of the test's transaction (3 statements).
+    with django_assert_max_num_queries(8 if connection.vendor == "postgresql" else 5):
         assert len(found(client, "tea")) == 20
 
 

@@ -21,6 +21,7 @@ from .models import Case, CaseFacet, CaseFacetLine, FacetTotal, KeptSearch, Kept
 from .search import matches_sql, matching, tsquery
 
 KEEP_MATCHES = 5000
+LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a NOWAIT lock that is held
 KEPT_SEARCHES = 50
 # A kept search's time of use is written at most this often: reading its counts should not be a write.
 USE_GRANULARITY = timedelta(hours=1)
@@ -85,22 +86,23 @@ def counted(text, now, count):
         if result[1] >= KEEP_MATCHES:
             keep(text, now)
         return result
-    with transaction.atomic():
-        try:
-            with transaction.atomic(), connection.cursor() as cursor:
+    try:
+        with transaction.atomic():
+            with connection.cursor() as cursor:
                 cursor.execute(f"LOCK TABLE {SearchDocument._meta.db_table} IN SHARE MODE NOWAIT")
-            locked = True
-        except OperationalError:
-            locked = False
-        result = count()
-        counts, total, _candidates = result
-        if locked and total >= KEEP_MATCHES:
-            kept = new_search(text, now)
-            if kept is not None:
-                found = Counter(counts)
-                found.update(tokens(scheduled_lines(text, now)))  # kept counts hold the cases scheduled for later
-                store(kept, found)
-    return result
+            result = count()
+            counts, total, _candidates = result
+            if total >= KEEP_MATCHES:
+                kept = new_search(text, now)
+                if kept is not None:
+                    found = Counter(counts)
+                    found.update(tokens(scheduled_lines(text, now)))  # kept counts hold the cases scheduled later
+                    store(kept, found)
+            return result
+    except OperationalError as error:
+        if getattr(error.__cause__, "sqlstate", None) != LOCK_NOT_AVAILABLE:
+            raise
+    return count()
 
 
 def keep(text, now):
