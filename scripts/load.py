@@ -7,7 +7,8 @@ API. Prints requests per second and p50/p95/p99 latency per kind, and ends with 
 
 By default each client asks again as soon as it has its answer: a saturation test, where every request waits
 behind the others (on 2 cores, 32 clients queue about 16 deep). ``--think MIN-MAX`` makes each client pause a
-random MIN to MAX seconds between requests, as a person reading a page does (locust's ``between``).
+random MIN to MAX seconds between requests, as a person reading a page does (locust's ``between``), and
+the clients arrive over the first MAX seconds rather than all at once.
 """
 
 # Random choices of pages to ask for, not secrets.
@@ -133,6 +134,10 @@ def client(host, port, mix, deadline, results, lock, think=(0, 0)):
     kinds = list(mix)
     connection = http.client.HTTPConnection(host, port, timeout=30)
     mine = []
+    if think[1]:
+        # People arrive one by one, not all in the same second: a first pause of up to the longest think time
+        # (as locust spawns its users over time).
+        time.sleep(random.uniform(0, think[1]))
     while time.monotonic() < deadline:
         kind = random.choice(kinds)
         path = mix[kind]()
