@@ -3,7 +3,6 @@ counted, moved by every kind of write as counting the matches afresh would give 
 the listing's pages and the API."""
 
 import random
-import re
 from datetime import timedelta
 
 import pytest
@@ -182,41 +181,6 @@ def _valid(query):
     filterset = CaseFilter(QueryDict(query))
     assert filterset.is_valid()
     return filterset
-
-
-@pytest.mark.parametrize("kept_first", [False, True])
-def test_pages_of_a_kept_search_list_each_match_once_best_first(client, monkeypatch, few, kept_first):
-    """As test_search's search with many matches: the newest RANK_CANDIDATES ranked on PostgreSQL, then the
-    others newest first, whether the search was kept before the first page or by it."""
-    from django.core.cache import cache
-
-    from casebook.cases.views import CaseListView
-
-    monkeypatch.setattr(facets, "RANK_CANDIDATES", 3)
-    monkeypatch.setattr(CaseListView, "paginate_by", 2)
-    now = timezone.now()
-    for days, title, summary in [
-        (5, "Old four", "tea tea tea tea"),
-        (4, "Old two", "tea tea"),
-        (3, "New one", "tea"),
-        (2, "Newer three", "tea tea tea"),
-        (1, "Newest two", "tea tea"),
-    ]:
-        make_case(title=title, summary=summary, published_at=now - timedelta(days=days))
-    make_case(title="Coffee", summary="coffee")
-    if kept_first:
-        kept_searches.keep("tea", now)
-    pages = []
-    for page in (1, 2, 3):
-        cache.clear()  # each page counted afresh
-        content = client.get(LIST_URL, {"q": "tea", "page": page}).content.decode()
-        pages.append(re.findall(r'<h3 class="card-title"><a href="[^"]+">([^<]+)</a>', content))
-        assert ">5 cases</h2>" in content
-    assert KeptSearch.objects.filter(text="tea").exists()
-    if connection.vendor == "postgresql":
-        assert pages == [["Newer three", "Newest two"], ["New one", "Old two"], ["Old four"]]
-    else:
-        assert pages == [["Old four", "Newer three"], ["Newest two", "Old two"], ["New one"]]
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's table locks")

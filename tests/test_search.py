@@ -8,14 +8,15 @@ from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
+from django.core.cache import cache
 from django.core.management import call_command
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from casebook.cases import facets
+from casebook.cases import facets, kept_searches
 from casebook.cases.filters import CaseFilter
-from casebook.cases.models import Case, CaseFacet, CaseFacetLine, SearchDocument
+from casebook.cases.models import Case, CaseFacet, CaseFacetLine, KeptSearch, SearchDocument
 from casebook.cases.search import query_groups, tokens
 from casebook.cases.signals import cases_changed
 from casebook.organizations.models import Organization
@@ -400,11 +401,15 @@ def test_each_case_has_one_line_of_its_facet_values_as_the_migration_writes_it(s
     assert {line.case_id: set(line.facets.split()) for line in CaseFacetLine.objects.all()} == expected
 
 
-def test_a_search_with_many_matches_lists_each_once_best_first(client, monkeypatch):
+@pytest.mark.parametrize("kept", [None, "by its first page", "before"])
+def test_a_search_with_many_matches_lists_each_once_best_first(client, monkeypatch, kept):
     """On PostgreSQL only the newest RANK_CANDIDATES matches are ranked (ts_rank reads each whole vector),
-    then the others follow newest first; SQLite ranks every match."""
+    then the others follow newest first; SQLite ranks every match. The same whether the search's counts are
+    counted, kept by its first page or kept before it (kept_searches), each page counted afresh."""
     from casebook.cases.views import CaseListView
 
+    if kept:
+        monkeypatch.setattr(kept_searches, "KEEP_MATCHES", 3)
     monkeypatch.setattr(facets, "RANK_CANDIDATES", 3)
     monkeypatch.setattr(CaseListView, "paginate_by", 2)
     now = timezone.now()
@@ -417,7 +422,13 @@ def test_a_search_with_many_matches_lists_each_once_best_first(client, monkeypat
     ]:
         make_case(title=title, summary=summary, published_at=now - timedelta(days=days))
     make_case(title="Coffee", summary="coffee")
-    pages = [found(client, "tea", page=page) for page in (1, 2, 3)]
+    if kept == "before":
+        kept_searches.keep("tea", now)
+    pages = []
+    for page in (1, 2, 3):
+        cache.clear()
+        pages.append(found(client, "tea", page=page))
+    assert KeptSearch.objects.filter(text="tea").exists() == bool(kept)
     if connection.vendor == "postgresql":
         assert pages == [["Newer three", "Newest two"], ["New one", "Old two"], ["Old four"]]
     else:

@@ -539,10 +539,7 @@ def line_counts(text, now):
     with connection.cursor() as cursor:
         cursor.execute(sql, [*params, now])
         joined, total, candidates = cursor.fetchone()
-    counts = {}
-    for token, n in Counter((joined or "").split()).items():
-        facet, value = token.split(":")
-        counts[int(facet), int(value)] = n
+    counts = dict(kept_searches.tokens([joined or ""]))
     if connection.vendor != "sqlite" and candidates is None:
         candidates = []  # no match: nothing to rank
     return counts, total, candidates
