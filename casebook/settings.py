@@ -188,8 +188,8 @@ if os.environ.get("DATABASE_REPLICA_URL"):
 # Facet and case counts are cached under a data version that any change bumps. Gunicorn's workers must
 # share that cache, or a worker keeps showing counts another worker (or an import) has made stale: in
 # production the cache is Redis (DJANGO_CACHE_URL), or else a folder every process on the host reads.
-# The folder suits a small site: Django lists it on every write to cull it, and culls a third of it at
-# MAX_ENTRIES. Several hosts need Redis. Locally one process: memory is enough.
+# The folder suits one host: it is culled by a third at MAX_ENTRIES, looked at once every CULL_EVERY writes
+# (casebook.filecache). Several hosts need Redis. Locally one process: memory is enough.
 if os.environ.get("DJANGO_CACHE_URL"):
     CACHES = {
         "default": {
@@ -201,9 +201,9 @@ if os.environ.get("DJANGO_CACHE_URL"):
 elif PRODUCTION:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "BACKEND": "casebook.filecache.FileCache",
             "LOCATION": os.environ.get("DJANGO_CACHE_DIR", str(BASE_DIR / ".cache")),
-            "OPTIONS": {"MAX_ENTRIES": 20_000},
+            "OPTIONS": {"MAX_ENTRIES": 20_000, "CULL_EVERY": 100},
         }
     }
 

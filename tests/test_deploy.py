@@ -113,7 +113,7 @@ def test_production_serves_static_files_hashed_and_compressed_by_whitenoise(prod
 
 def test_production_workers_share_one_cache(production):
     # A per-process memory cache would let one worker show counts another worker has made stale.
-    assert production["cache"] == "django.core.cache.backends.filebased.FileBasedCache"
+    assert production["cache"] == "casebook.filecache.FileCache"
 
 
 CACHE_ROUND_TRIP = """
