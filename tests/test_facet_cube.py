@@ -180,6 +180,39 @@ def test_a_search_with_filters_counts_its_matches_as_counting_the_cases_does(wor
         assert compared > 50
 
 
+@pytest.mark.parametrize("text", ["summary", "case 1", "nothing-like-it"])
+def test_a_search_in_one_place_counts_the_lines_of_that_places_matches(world, text):
+    now = timezone.now()
+    compared = 0
+    for state in search_states(world):
+        query = QueryDict(f"q={text}&{state}")
+        filterset = CaseFilter(query)
+        assert filterset.is_valid(), filterset.errors
+        selected = facets.selected_values(filterset)
+        if len(selected.get("region") or []) != 1:
+            continue
+        lines = facets.lines_in_region(text, selected["region"][0], now)
+        counts, total, passing = facets.filtered_line_counts(lines, selected)
+        counted = as_compared(facets.counted_rows(filterset, selected, now))
+        assert as_compared(facets.search_rows(counts, total, selected)) == counted, state
+        assert passing == list(filterset.qs.order_by("-published_at", "-pk").values_list("pk", flat=True))
+        compared += sum(1 for row in counted if row[2])
+    if text != "nothing-like-it":
+        assert compared > 10
+
+
+def test_a_search_with_more_matches_than_it_reads_by_key_is_counted_in_its_one_place(client, world, monkeypatch):
+    monkeypatch.setattr(facets, "FEW_MATCHES", 2)
+    read, original = [], facets.lines_in_region
+    monkeypatch.setattr(facets, "lines_in_region", lambda *args: read.append(args) or original(*args))
+    cache.clear()
+    response = client.get("/en/cases/", {"q": "summary", "region": "province-0", "year": "2019"})
+    assert read, "the place's lines were not read"
+    filterset = CaseFilter(QueryDict("q=summary&region=province-0&year=2019"))
+    assert filterset.is_valid()
+    assert response.context["paginator"].count == filterset.qs.count()
+
+
 @pytest.mark.parametrize("candidates", [1000, 4])
 @pytest.mark.parametrize("cold", [True, False])
 def test_pages_of_a_search_with_filters_follow_the_ranking(client, world, monkeypatch, candidates, cold):

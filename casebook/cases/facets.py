@@ -10,7 +10,8 @@ All facets, their labels and the total come from one of five places, by filter s
 - one place, types, or both: the maintained counts per place and type (``FacetCube``, cube_rows);
 - a search matching many cases, without filters: the counts kept for it (``KeptSearch``, kept_searches);
 - a search: the matching cases' lines (``CaseFacetLine``), tallied in Python (line_counts,
-  filtered_line_counts), unless a small filter has fewer cases than the search has matches;
+  filtered_line_counts), unless a small filter has fewer cases than the search has matches; with one place
+  chosen, the lines of that place's matches (lines_in_region);
 - otherwise: one UNION ALL query over ``CaseFacet``, each branch a GROUP BY over the cases the other filters
   leave (counted_rows).
 
@@ -370,7 +371,13 @@ def count_rows(filterset):
         if not selected:
             counts, total, filterset.rank_candidates = search_counts(text, now)
             return search_rows(counts, total, selected)
-        lines = matching_lines(text, now, line_limit(selected))
+        regions = selected.get("region") or []
+        if len(regions) == 1:  # the place's matches hold every count: fewer to read than a common word's
+            lines = matching_lines(text, now, FEW_MATCHES)
+            if lines is None:
+                lines = lines_in_region(text, regions[0], now)
+        else:
+            lines = matching_lines(text, now, line_limit(selected))
         if lines is not None:
             counts, total, passing = filtered_line_counts(lines, selected)
             filterset.rank_candidates = best_first(text, passing[:RANK_CANDIDATES])  # the newest, ranked
@@ -595,6 +602,23 @@ def lines_of_matches(text, now, limit, by_key):
     if len(rows) > limit:
         return None
     return [row for row in rows if row[0] is not None]  # not published: no line joined
+
+
+def lines_in_region(text, region, now):
+    """[(case id, facets)] of the published cases in ``region`` matching ``text``, newest first. With one place
+    chosen the panel counts only cases inside it (its own places are the places below it), so these lines hold
+    every count: a common word in one province reads that province's lines, not half of all cases' lines."""
+    found, condition, params = matching(text, connection.vendor, alias="m")
+    sql = (
+        f"SELECT l.case_id, l.facets FROM {CaseFacet._meta.db_table} r"
+        f" JOIN {CaseFacetLine._meta.db_table} l ON l.case_id = r.case_id AND l.published_at <= %s"
+        " WHERE r.facet = %s AND r.value = %s AND r.published_at <= %s"
+        f" AND r.case_id IN (SELECT m.rowid FROM {found} WHERE {condition})"
+        " ORDER BY l.published_at DESC, l.case_id DESC"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [now, int(Facet.REGION), region.pk, now, *params])
+        return cursor.fetchall()
 
 
 def filtered_line_counts(lines, selected):
