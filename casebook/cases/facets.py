@@ -372,8 +372,10 @@ def count_rows(filterset):
             counts, total, filterset.rank_candidates = search_counts(text, now)
             return search_rows(counts, total, selected)
         regions = selected.get("region") or []
-        if len(regions) == 1:  # the place's matches hold every count: fewer to read than a common word's
-            lines = matching_lines(text, now, FEW_MATCHES)
+        if len(regions) == 1:
+            # The place's matches hold every count (lines_in_region). A search kept for its many matches goes
+            # there at once: reading its matches by key would first fetch every one of them.
+            lines = None if kept_searches.is_kept(text) else matching_lines(text, now, FEW_MATCHES)
             if lines is None:
                 lines = lines_in_region(text, regions[0], now)
         else:
@@ -609,15 +611,18 @@ def lines_in_region(text, region, now):
     chosen the panel counts only cases inside it (its own places are the places below it), so these lines hold
     every count: a common word in one province reads that province's lines, not half of all cases' lines."""
     found, condition, params = matching(text, connection.vendor, alias="m")
+    # Written as the matches within the place's cases, then their lines: PostgreSQL then hashes the place's
+    # cases and passes the matches through, and reads only the passing cases' lines (0.8 s at 1,000,000
+    # cases for a word in half of them, in Sichuan). Joined the other way it read every match's line (2.7 s).
+    place = f"SELECT r.case_id FROM {CaseFacet._meta.db_table} r WHERE r.facet = %s AND r.value = %s"
+    place += " AND r.published_at <= %s"
     sql = (
-        f"SELECT l.case_id, l.facets FROM {CaseFacet._meta.db_table} r"
-        f" JOIN {CaseFacetLine._meta.db_table} l ON l.case_id = r.case_id AND l.published_at <= %s"
-        " WHERE r.facet = %s AND r.value = %s AND r.published_at <= %s"
-        f" AND r.case_id IN (SELECT m.rowid FROM {found} WHERE {condition})"
+        f"SELECT l.case_id, l.facets FROM (SELECT m.rowid FROM {found} WHERE {condition} AND m.rowid IN ({place}))"
+        f" AS s JOIN {CaseFacetLine._meta.db_table} l ON l.case_id = s.rowid AND l.published_at <= %s"
         " ORDER BY l.published_at DESC, l.case_id DESC"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [now, int(Facet.REGION), region.pk, now, *params])
+        cursor.execute(sql, [*params, int(Facet.REGION), region.pk, now, now])
         return cursor.fetchall()
 
 

@@ -48,6 +48,11 @@ def counts(text, now):
     return found, total_of(found)
 
 
+def is_kept(text):
+    """Whether ``text`` is kept: it matched KEEP_MATCHES cases or more when it was counted."""
+    return KeptSearch.objects.filter(query=tsquery(text)).exists()
+
+
 def total_of(found):
     """Every case has one type: the number of cases is the sum of the types' counts."""
     return sum(n for (facet, _value), n in found.items() if facet == CaseFacet.Facet.TYPE)
