@@ -4,6 +4,7 @@ import html
 import importlib
 import re
 from datetime import timedelta
+from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
@@ -146,6 +147,43 @@ def test_results_are_ranked_by_relevance_unless_another_order_is_chosen(client):
     make_case(title="Often tea", summary="Tea, tea and tea.")
     assert found(client, "tea") == ["Often tea", "Once"]
     assert found(client, "tea", sort="oldest") == ["Once", "Often tea"]
+
+
+class FormDefaults(HTMLParser):
+    """What a browser sends for the listing's filter form left as it is: inputs' values, ticked boxes, and
+    each select's chosen option, else its first."""
+
+    def __init__(self):
+        super().__init__()
+        self.fields, self.select, self.in_form = {}, None, False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self.in_form = "filters" in (attrs.get("class") or "")
+        elif not self.in_form:
+            return
+        elif tag == "input" and attrs.get("type") not in ("checkbox", "radio") or "checked" in attrs:
+            self.fields.setdefault(attrs["name"], attrs.get("value") or "")
+        elif tag == "select":
+            self.select = attrs["name"]
+        elif tag == "option" and self.select and (self.select not in self.fields or "selected" in attrs):
+            self.fields[self.select] = attrs.get("value")
+
+    def handle_endtag(self, tag):
+        if tag == "select":
+            self.select = None
+        elif tag == "form":
+            self.in_form = False
+
+
+def test_a_search_typed_into_the_listings_form_comes_best_match_first(client):
+    make_case(title="Once", summary="Tea grows here among many other crops and also a great many other things.")
+    make_case(title="Often tea", summary="Tea, tea and tea.")
+    form = FormDefaults()
+    form.feed(client.get(LIST_URL).content.decode())
+    assert form.fields == {"q": "", "sort": ""}
+    assert found(client, **(form.fields | {"q": "tea"})) == ["Often tea", "Once"]
 
 
 def test_search_combines_with_filters(client):
