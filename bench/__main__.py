@@ -5,8 +5,9 @@
 Seeds the bench database once (`generate_cases --count BENCH_COUNT --seed BENCH_SEED`, reused while
 the count and seed match), then requests every page in turn, round after round (interleaved, so
 drift hits all pages alike), in one process through the project's middleware with the test Client.
-"Cold" pages clear every cache before each request. Prints one line per page, then one JSON object.
-Database connections persist between requests (DJANGO_CONN_MAX_AGE, default 600 here), and on
+"Cold" pages clear every cache before each request, and are asked once untimed before it, so that
+PostgreSQL's buffers hold their own rows rather than the page before's. Prints one line per page, then
+one JSON object. Database connections persist between requests (DJANGO_CONN_MAX_AGE, default 600 here), and on
 PostgreSQL the run starts with ANALYZE. Times are medians of BENCH_ROUNDS - 1 rounds; the last round
 counts the queries. The last filtered page is `?page=last`; the case pages are generate_cases' two
 benchmark cases (30 figures and 30 outcomes; one of each).
