@@ -217,7 +217,7 @@ def test_a_search_with_more_matches_than_it_reads_by_key_is_counted_in_its_one_p
     cache.clear()
     response = client.get("/en/cases/", {"q": "summary", "region": "province-0", "year": "2019"})
     # A kept search is known to match many cases: its matches are not first read by key.
-    assert calls == ["lines_in_region"] if kept else ["matching_lines", "lines_in_region"]
+    assert calls == (["lines_in_region"] if kept else ["matching_lines", "lines_in_region"])
     filterset = CaseFilter(QueryDict("q=summary&region=province-0&year=2019"))
     assert filterset.is_valid()
     assert response.context["paginator"].count == filterset.qs.count() > 0
