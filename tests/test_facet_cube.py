@@ -157,6 +157,14 @@ def search_states(world):
     yield from ["org_kind=enterprise", "year=2018&year=2022&type=" + types[1]]
 
 
+def searches_with_filters(world, text):
+    """(state, filter set, selected values) of a search for ``text`` in each of search_states."""
+    for state in search_states(world):
+        filterset = CaseFilter(QueryDict(f"q={text}&{state}"))
+        assert filterset.is_valid(), filterset.errors
+        yield state, filterset, facets.selected_values(filterset)
+
+
 @pytest.mark.parametrize("few", [facets.FEW_MATCHES, 2])  # read by key, or (more than 2) hashed
 @pytest.mark.parametrize("text", ["summary", "case 1", "nothing-like-it"])
 def test_a_search_with_filters_counts_its_matches_as_counting_the_cases_does(world, text, few, monkeypatch):
@@ -164,11 +172,7 @@ def test_a_search_with_filters_counts_its_matches_as_counting_the_cases_does(wor
     limit = 10**6  # as many as a broad filter allows
     now = timezone.now()
     compared = 0
-    for state in search_states(world):
-        query = QueryDict(f"q={text}&{state}")
-        filterset = CaseFilter(query)
-        assert filterset.is_valid(), filterset.errors
-        selected = facets.selected_values(filterset)
+    for state, filterset, selected in searches_with_filters(world, text):
         lines = facets.matching_lines(text, now, limit)
         assert lines is not None
         counts, total, passing = facets.filtered_line_counts(lines, selected)
@@ -184,11 +188,7 @@ def test_a_search_with_filters_counts_its_matches_as_counting_the_cases_does(wor
 def test_a_search_in_one_place_counts_the_lines_of_that_places_matches(world, text):
     now = timezone.now()
     compared = 0
-    for state in search_states(world):
-        query = QueryDict(f"q={text}&{state}")
-        filterset = CaseFilter(query)
-        assert filterset.is_valid(), filterset.errors
-        selected = facets.selected_values(filterset)
+    for state, filterset, selected in searches_with_filters(world, text):
         if len(selected.get("region") or []) != 1:
             continue
         lines = facets.lines_in_region(text, selected["region"][0], now)
