@@ -17,8 +17,9 @@ from django.utils import timezone
 from casebook.cases import facets, kept_searches
 from casebook.cases.filters import CaseFilter
 from casebook.cases.indexing import recount_totals
-from casebook.cases.models import Case, CaseFacet, FacetCube
+from casebook.cases.models import Case, CaseFacet, Collection, FacetCube, Theme
 from casebook.cases.signals import cases_changed
+from casebook.organizations.models import Commissioner
 from casebook.regions.models import Region
 
 from .factories import (
@@ -144,6 +145,75 @@ def test_the_kept_counts_give_the_panel_that_counting_the_cases_gives(world):
         assert as_compared(facets.cube_rows(anchor, selected, now)) == counted, query.urlencode()
         compared += sum(1 for row in counted if row[2])
     assert compared > 500  # the states are not all empty
+
+
+def option_values(spec, selected):
+    """Every value ``spec`` could list as an option, as URL values: of the places, those the panel shows."""
+    if spec.facet == CaseFacet.Facet.REGION:
+        regions = selected.get("region") or []
+        shown = Region.objects.filter(parent=regions[0]) if len(regions) == 1 else Region.objects.filter(parent=None)
+        return list(shown.values_list("slug", flat=True))
+    if spec.model is not None:
+        return list(spec.model.objects.values_list("slug", flat=True))
+    if spec.facet == CaseFacet.Facet.ORG_KIND:
+        return list(facets.KINDS)
+    return [str(year) for year in range(2015, 2025)]
+
+
+def url_value(spec, value, slug):
+    if spec.model is not None:
+        return slug
+    return facets.KINDS[value] if spec.facet == CaseFacet.Facet.ORG_KIND else str(value)
+
+
+COUNTED_STATES = [
+    "region=province-0&theme={theme}",
+    "region=prefecture-10&year=2020",
+    "region=province-1&type={type}&theme={theme}",
+    "region=province-0&org_kind=enterprise&year=2019",
+    "region=province-0&region=province-1&type={type}",
+    "region=county-000&region=province-1",
+    "type={type}&theme={theme}",
+    "theme={theme}",
+    "year=2021&collection={collection}",
+    "region=province-1&commissioner={commissioner}&type={type}&type={other_type}",
+]
+
+
+def test_every_count_is_the_number_of_cases_its_option_would_list(world):
+    """The panel's definition, checked against the filter set itself for states the cube does not answer
+    whole (some of their facets it answers, the others are counted): each option's count is how many cases
+    the listing shows with that option as its facet's only value and the other filters as they are."""
+    slugs = {
+        "type": world["types"][0].slug,
+        "other_type": world["types"][1].slug,
+        "theme": Theme.objects.first().slug,
+        "collection": Collection.objects.first().slug,
+        "commissioner": Commissioner.objects.first().slug,
+    }
+    checked = 0
+    for state in COUNTED_STATES:
+        query = QueryDict(state.format(**slugs))
+        filterset = CaseFilter(query)
+        assert filterset.is_valid(), filterset.errors
+        selected = facets.selected_values(filterset)
+        rows = facets.count_rows(filterset)
+        assert facets.cube_anchor(filterset, selected) is None, state
+        assert int(next(row[2] for row in rows if row[0] == facets.TOTAL)) == filterset.qs.count(), state
+        for spec in facets.SPECS:
+            listed = {
+                url_value(spec, value, slug): int(count)
+                for facet, value, count, slug, *_names in rows
+                if facet == spec.facet
+            }
+            expected = {}
+            for value in option_values(spec, selected):
+                option = query.copy()
+                option.setlist(spec.param, [value])
+                expected[value] = CaseFilter(option).qs.count()
+            assert listed == {value: n for value, n in expected.items() if n}, (state, spec.param)
+            checked += sum(listed.values())
+    assert checked > 300  # the states are not all empty
 
 
 def search_states(world):

@@ -13,7 +13,7 @@ All facets, their labels and the total come from one of five places, by filter s
   filtered_line_counts), unless a small filter has fewer cases than the search has matches; with one place
   chosen, the lines of that place's matches (lines_in_region);
 - otherwise: one UNION ALL query over ``CaseFacet``, each branch a GROUP BY over the cases the other filters
-  leave (counted_rows).
+  leave, or read from ``FacetCube`` where those are one place and types (counted_rows).
 
 The rows are cached under the filter state and the version of the published data (``versions``), with the
 cases a search ranks, already ranked (best_first, page_ids).
@@ -178,29 +178,6 @@ def probes(filters, case_column, text=None, sets=None):
         else:
             conditions.append(f"{case_column} IN (SELECT rowid FROM {sets.name((matches, match_params))})")
     return conditions, params
-
-
-def drill_counts(filterset, selected, now, sets=None):
-    """(SQL, params) of ``SELECT value, n``: the cases in each child of the one selected region, given the
-    other filters. Read from the children's own index rows, each case probed for the other filters: with
-    Sichuan and a type chosen, Sichuan's few thousand rows are read, not the rows of every case of that type."""
-    region = selected["region"][0]
-    others = [
-        (SPEC_BY_PARAM[param].facet, [value_of(SPEC_BY_PARAM[param], value) for value in values])
-        for param, values in selected.items()
-        if param != "region"
-    ]
-    text = filterset.form.cleaned_data.get("q")
-    sql = (
-        f"SELECT r.value AS value, COUNT(*) AS n FROM {CaseFacet._meta.db_table} r WHERE r.facet = %s"
-        f" AND r.value IN (SELECT id FROM {Region._meta.db_table} WHERE parent_id = %s) AND r.published_at <= %s"
-    )
-    params = [int(Facet.REGION), region.pk, now]
-    if text and not query_groups(text):
-        sql += " AND 1 = 0"  # a search without a single word: nothing matches
-        text = None
-    conditions, probe_params = probes(others, "r", text, sets)
-    return " AND ".join([sql, *conditions]) + " GROUP BY r.value", params + probe_params
 
 
 def published_probe():
@@ -391,22 +368,31 @@ def count_rows(filterset):
 
 
 def counted_rows(filterset, selected, now):
-    """count_rows counted from the facet rows of the cases each branch counts over."""
+    """count_rows counted from the facet rows of the cases each branch counts over. A facet whose other filters
+    are only one place, types, or both (say Sichuan and a theme, for the themes) reads its counts from the
+    cube (cube_counts): with one such filter chosen, the largest set of all, the whole place, is not walked."""
+    text = filterset.form.cleaned_data.get("q")
     sets = CaseSets()
-    drilling = len(selected.get("region") or []) == 1
-    counted = [spec for spec in SPECS if not (spec.facet == Facet.REGION and drilling)]
-    cases_of = {
-        spec.param: sets.name(ids_query(filterset, selected, now, without=spec.param, sets=sets)) for spec in counted
-    }
+    cases_of, from_cube = {}, {}
+    for spec in SPECS:
+        others = {param: values for param, values in selected.items() if param != spec.param}
+        anchor = None if text or not others else anchor_of(others)
+        if anchor is not None:
+            from_cube[spec.param] = cube_counts(anchor, spec, others, selected, now)
+        elif spec.facet == Facet.REGION and len(selected.get("region") or []) == 1:
+            # Drilling: the places below the one chosen are counted among the cases every filter leaves.
+            cases_of[spec.param] = sets.name(ids_query(filterset, selected, now, sets=sets))
+        else:
+            cases_of[spec.param] = sets.name(ids_query(filterset, selected, now, without=spec.param, sets=sets))
     by_set = {}
-    for spec in counted:
-        if cases_of[spec.param]:
+    for spec in SPECS:
+        if cases_of.get(spec.param):
             by_set.setdefault(cases_of[spec.param], []).append(spec)
     counts_of = {name: sets.counts(name, specs, selected) for name, specs in by_set.items()}
     branches = [
-        facet_branch(spec, counts_of.get(cases_of[spec.param]), selected, sets, now)
-        if spec.param in cases_of
-        else named_branch(spec, drill_counts(filterset, selected, now, sets))
+        named_branch(spec, from_cube[spec.param])
+        if spec.param in from_cube
+        else facet_branch(spec, counts_of.get(cases_of[spec.param]), selected, sets, now)
         for spec in SPECS
     ]
     branches.append(total_branch(sets.name(ids_query(filterset, selected, now, sets=sets)), sets, now))
@@ -424,6 +410,11 @@ def cube_anchor(filterset, selected):
     region id; types alone: 0), or None when the counts are counted."""
     if filterset.form.cleaned_data.get("q") or not selected:
         return None
+    return anchor_of(selected)
+
+
+def anchor_of(selected):
+    """The FacetCube anchor of the ``selected`` filters, or None when they are not one place and types."""
     others = {param: values for param, values in selected.items() if param != "type"}
     if not others:
         return 0
@@ -479,6 +470,29 @@ def scheduled_under(anchor, now):
         return sql, [int(Facet.REGION), anchor, now]
     later = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=now).order_by().values("pk")
     return later.query.sql_with_params()
+
+
+def cube_counts(anchor, spec, others, selected, now):
+    """(SQL, params) of ``SELECT value, n``: the counts of ``spec``'s values among the cases of the place
+    ``anchor`` (or all, 0) of the types in ``others`` (or all), read from FacetCube, less the cases scheduled
+    for later; of the places, those the panel lists."""
+    types, of_types = of_selected_types(others)
+    later, later_params = scheduled_under(anchor, now)
+    shown, shown_params = "", []
+    if spec.facet == Facet.REGION:
+        shown_sql, shown_params = shown_regions(selected)
+        shown = f" AND value IN ({shown_sql})"
+    facet = int(spec.facet)
+    sql = (
+        f"SELECT value, SUM(n) AS n FROM (SELECT value, count AS n FROM {FacetCube._meta.db_table}"
+        f" WHERE anchor = %s AND facet = %s{of_types}{shown} UNION ALL SELECT value, -1 FROM"
+        f" {CaseFacet._meta.db_table} WHERE facet = %s{of_types}{shown} AND case_id IN ({later})) AS k"
+        " GROUP BY value HAVING SUM(n) > 0"
+    )
+    params = [anchor, facet, *types, *shown_params, facet, *types, *shown_params, *later_params]
+    if spec.limit:
+        sql = f"SELECT value, n FROM ({sql}) AS g ORDER BY n DESC, value LIMIT {int(spec.limit)}"
+    return sql, params
 
 
 def of_selected_types(selected):
