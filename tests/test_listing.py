@@ -497,6 +497,36 @@ def test_a_page_takes_the_same_queries_for_20_or_100_cases_and_on_the_first_or_l
     assert counts[20, "1"] <= 8
 
 
+def test_a_case_card_is_rendered_once_whatever_filters_list_it(client, monkeypatch, yijun):
+    """Each card is kept alone under the data version: a filter state listing cases already shown by another
+    renders no card again, a search renders its own (with its snippet), and a change to a case renders anew."""
+    from casebook.cases import views
+
+    tea, roads = make_type(slug="tea"), make_type(slug="roads")
+    for n in range(3):
+        make_case(title=f"Tea {n}", summary="Green tea", regions=[yijun], assistance_type=tea)
+    make_case(title="Roads", summary="A road", regions=[yijun], assistance_type=roads)
+    rendered = []
+    original = views.case_card
+    monkeypatch.setattr(views, "case_card", lambda case: rendered.append(case.title_en) or original(case))
+
+    assert sorted(listed(get_list(client, type="tea"))) == ["Tea 0", "Tea 1", "Tea 2"]
+    assert sorted(rendered) == ["Tea 0", "Tea 1", "Tea 2"]
+    rendered.clear()
+    assert sorted(listed(get_list(client, region="shaanxi"))) == ["Roads", "Tea 0", "Tea 1", "Tea 2"]
+    assert rendered == ["Roads"]  # only the card no page had shown
+    rendered.clear()
+    response = get_list(client, q="green")
+    assert sorted(rendered) == ["Tea 0", "Tea 1", "Tea 2"]  # a search's cards carry its snippet
+    assert response.content.decode().count('<p class="card-summary card-snippet">') == 3
+    rendered.clear()
+    case = Case.objects.get(title_en="Tea 1")
+    case.title_en = "Tea one"
+    case.save()
+    assert sorted(listed(get_list(client, region="yijun", type="tea"))) == ["Tea 0", "Tea 2", "Tea one"]
+    assert sorted(rendered) == ["Tea 0", "Tea 2", "Tea one"]  # a new version of the published data
+
+
 def test_a_card_escapes_every_value_once(client):
     region = make_region(name="Tom & Jerry <County>")
     organization = make_organization(name='"Quoted" & Co')

@@ -1,6 +1,7 @@
 import hashlib
 from functools import cached_property
 
+from django.core.cache import cache
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponsePermanentRedirect
 from django.shortcuts import render
@@ -22,8 +23,10 @@ from .related import related_cases
 from .search import highlighter, snippet
 from .stats import outcome_chart
 from .structured_data import case_json_ld, first_image_url, open_graph
-from .templatetags.casebook import translated_text
-from .versions import cached
+from .templatetags.casebook import case_card, translated_text
+from .versions import cached, data_version
+
+CARD_TIMEOUT = 3600  # as the listing's other parts: a version's figures expire on their own
 
 # Querysets are built in methods, never as class attributes: published() compares with the time
 # of the request, and a class attribute would freeze it at import, hiding cases scheduled later.
@@ -72,8 +75,12 @@ class CaseListView(View):
         context = {
             "filter": filterset,
             "panel": panel,
-            # The ids are read on every request; the cases only when the page of cards is not in the cache.
-            "object_list": PageCases(self.page_ids(filterset, page), lambda ids: self.page_cases(filterset, ids)),
+            # The ids are read on every request; the cases only for cards not in the cache (PageCases).
+            "object_list": PageCases(
+                self.page_ids(filterset, page),
+                lambda ids: self.page_cases(filterset, ids),
+                filterset.form.cleaned_data["q"] if filterset.searching else "",
+            ),
             "page_obj": page,
             "paginator": paginator,
             "is_paginated": page.has_other_pages(),
@@ -94,12 +101,15 @@ class CaseListView(View):
 
 
 class PageCases:
-    """The cases of a page, loaded on first use: a page whose cards come from the cache reads only their
-    ids (so the listing still answers from the database, and shows the cases it holds now)."""
+    """The cards of a page's cases. The ids are read on every request; each card is kept alone under the
+    version of the published data (and the search, for its snippet), so the card of a case is rendered once
+    whatever filters list it: a province's newest cases head the pages of many of its filter states. Only the
+    cases whose cards are not kept are loaded."""
 
-    def __init__(self, ids, load):
+    def __init__(self, ids, load, search=""):
         self.ids = ids
         self.load = load
+        self.search = search
 
     @cached_property
     def key(self):
@@ -107,22 +117,32 @@ class PageCases:
         return hashlib.sha256(",".join(map(str, self.ids)).encode()).hexdigest()
 
     @cached_property
-    def cases(self):
-        return self.load(self.ids)
+    def cards(self):
+        """The HTML of each case's card, in the page's order (a case gone since its id was read is left out)."""
+        search = hashlib.sha256(self.search.encode()).hexdigest()[:16] if self.search else ""
+        prefix = f"casebook:card:{data_version()}:{translation.get_language()}:{search}:"
+        kept = cache.get_many([f"{prefix}{pk}" for pk in self.ids])
+        cards = {int(key.removeprefix(prefix)): card for key, card in kept.items()}
+        missing = [pk for pk in self.ids if pk not in cards]
+        if missing:
+            made = {case.pk: case_card(case) for case in self.load(missing)}
+            cache.set_many({f"{prefix}{pk}": card for pk, card in made.items()}, CARD_TIMEOUT)
+            cards.update(made)
+        return [cards[pk] for pk in self.ids if pk in cards]
 
     def __iter__(self):
-        return iter(self.cases)
+        return iter(self.cards)
 
     def __len__(self):
-        return len(self.cases)
+        return len(self.cards)
 
     def __bool__(self):
-        return bool(self.cases)
+        return bool(self.cards)
 
     def __getitem__(self, index):
         if not isinstance(index, int | slice):  # a template's object_list.key tries object_list["key"] first
             raise TypeError(index)
-        return self.cases[index]
+        return self.cards[index]
 
 
 class CaseDetailView(View):
