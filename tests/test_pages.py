@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from casebook.cases.models import Case, CollectionEntry, Participation
+from casebook.cases.related import related_cases
 from casebook.organizations.models import Organization
 
 from .factories import (
@@ -371,6 +372,14 @@ def test_related_cases_come_from_the_same_places_then_the_same_type(client, shaa
     related = re.search(r'<section class="related".*?</section>', content, re.S).group(0)
     found = re.findall(r'<a href="[^"]+">([^<]+)</a>', related)
     assert found == ["Same county below", "Same type elsewhere"]
+
+
+def test_related_cases_are_read_without_their_narratives(shaanxi):
+    case = make_case(regions=[region("tongchuan")])
+    make_case(title="Below", regions=[region("yijun")], background="A background only the case's own page shows")
+    (other,) = related_cases(case)
+    assert other.title == "Below"
+    assert {"background_en", "approach_zh_hans", "lessons"} <= other.get_deferred_fields()
 
 
 def test_a_case_without_related_cases_has_no_related_section(client):

@@ -2,7 +2,7 @@ from django.db.models import Q, Value
 
 from casebook.regions.models import Region
 
-from .models import Case
+from .models import NARRATIVE_COLUMNS, Case
 
 RELATED_CASES = 4
 
@@ -24,7 +24,8 @@ def related_cases(case):
         in_places = Case.regions.through.objects.filter(region__in=Region.objects.filter(near)).values("case")
         parts.insert(0, others.filter(pk__in=in_places).values("pk")[:RELATED_CASES])
     # One UNION ALL of the parts, nearby first, each newest first; a case in both keeps its nearby place.
-    rows = Case.objects.select_related("assistance_type")
+    # The list shows titles, years and types: the narrative sections, the longest texts, are not read.
+    rows = Case.objects.select_related("assistance_type").defer(*NARRATIVE_COLUMNS)
     ranked = [rows.filter(pk__in=part).annotate(rank=Value(rank)).order_by() for rank, part in enumerate(parts)]
     found = {}
     for other in ranked[0].union(*ranked[1:], all=True).order_by("rank", "-published_at", "-pk"):
