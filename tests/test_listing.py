@@ -527,6 +527,33 @@ def test_a_case_card_is_rendered_once_whatever_filters_list_it(client, monkeypat
     assert sorted(rendered) == ["Tea 0", "Tea 2", "Tea one"]  # a new version of the published data
 
 
+def test_a_listing_page_asked_again_is_answered_from_the_cache_alone(client, django_assert_num_queries, yijun):
+    make_case(title="First", regions=[yijun])
+    first = get_list(client, region="shaanxi")
+    with django_assert_num_queries(0):
+        again = get_list(client, region="shaanxi")
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"]
+    # Each language, host and address has its own page; a change to the published cases makes new ones.
+    assert '<html lang="zh-Hans">' in client.get("/zh-hans/cases/", {"region": "shaanxi"}).content.decode()
+    other_host = client.get(LIST_URL, {"region": "shaanxi"}, HTTP_HOST="localhost").content.decode()
+    assert "http://localhost/" in other_host and "http://testserver/" not in other_host
+    make_case(title="Second", regions=[yijun])
+    assert sorted(listed(get_list(client, region="shaanxi"))) == ["First", "Second"]
+
+
+def test_a_listing_page_that_is_not_a_page_of_cases_is_not_kept(client, monkeypatch):
+    make_case(title="Only")
+    answered = []
+    respond = CaseListView.respond
+    monkeypatch.setattr(CaseListView, "respond", lambda view, request: answered.append(1) or respond(view, request))
+    for query, status in (({"type": "no-such-type"}, 400), ({"page": "7"}, 404), ({}, 200)):
+        answered.clear()
+        assert [get_list(client, **query).status_code for _ in range(2)] == [status, status]
+        assert len(answered) == (1 if status == 200 else 2), query
+
+
 def test_a_card_escapes_every_value_once(client):
     region = make_region(name="Tom & Jerry <County>")
     organization = make_organization(name='"Quoted" & Co')
