@@ -1,6 +1,7 @@
 """The read-only JSON API (/api/…): what it returns, that it agrees with the listing, that it never
 shows an unpublished case, and that every response matches the OpenAPI description it serves."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -186,13 +187,18 @@ FILTERS = [
 ]
 
 
+def listed_slugs(listing):
+    """The slugs of the cases an English listing page shows, in its order."""
+    return re.findall(r'<h3 class="card-title"><a href="/en/cases/([^/"]+)/">', listing.content.decode())
+
+
 @pytest.mark.parametrize("params", FILTERS, ids=lambda params: "&".join(f"{k}={v}" for k, v in params.items()))
 def test_filters_give_what_the_listing_gives_in_its_order(client, world, params):
     with translation.override("en"):
         listing = client.get(reverse("cases:list"), params)
     assert listing.status_code == 200
     data = check(client.get("/api/cases/", params), "/api/cases/")
-    assert slugs(data) == [case.slug for case in listing.context["object_list"]]
+    assert slugs(data) == listed_slugs(listing)
     assert data["count"] == listing.context["paginator"].count
 
 
