@@ -2,9 +2,9 @@
 
 Django's FileBasedCache lists its whole folder on each ``set`` to see whether it has reached MAX_ENTRIES (and
 its documentation advises overriding ``_cull`` for many files). Under ``make load`` the folder soon holds
-thousands of entries (a panel and a page of cards for each filter state), and that listing took a fifth of the
-workers' time. Here each process looks once every CULL_EVERY writes, so the folder may overshoot MAX_ENTRIES
-by that many entries per process before it is culled.
+thousands of entries (a panel and a page for each filter state, a card for each case shown), and that listing
+took a fifth of the workers' time. Here each process looks once every CULL_EVERY writes, so the folder may
+overshoot MAX_ENTRIES by that many entries per process before it is culled.
 """
 
 import itertools

@@ -1,5 +1,5 @@
 """The version of the published data, under which every cached figure of published cases is kept: the home
-and index counts, the outcome totals, the facet panel, the listing's cached cards and whole case pages.
+and index counts, the outcome totals, the facet panel, the listing's cards and whole pages, and whole case pages.
 
 Any change to what the public sees makes a new version (``data_changed``): reindexing a case calls it
 (``indexing``), and so do the writes the index does not see (``connect``). A case scheduled for publication

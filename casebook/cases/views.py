@@ -89,7 +89,7 @@ class CaseListView(View):
         context = {
             "filter": filterset,
             "panel": panel,
-            # The ids are read on every request; the cases only for cards not in the cache (PageCases).
+            # The page's ids; its cases are loaded only for the cards not kept (PageCases).
             "object_list": PageCases(
                 self.page_ids(filterset, page),
                 lambda ids: self.page_cases(filterset, ids),
@@ -115,20 +115,15 @@ class CaseListView(View):
 
 
 class PageCases:
-    """The cards of a page's cases. The ids are read on every request; each card is kept alone under the
-    version of the published data (and the search, for its snippet), so the card of a case is rendered once
-    whatever filters list it: a province's newest cases head the pages of many of its filter states. Only the
-    cases whose cards are not kept are loaded."""
+    """The cards of a page's cases (``ids``), in its order. Each card is kept alone under the version of the
+    published data (and the search, for its snippet), so the card of a case is rendered once whatever filters
+    list it: a province's newest cases head the pages of many of its filter states. Only the cases whose cards
+    are not kept are loaded (``load``)."""
 
     def __init__(self, ids, load, search=""):
         self.ids = ids
         self.load = load
         self.search = search
-
-    @cached_property
-    def key(self):
-        """Which cases the page shows, for the cache key of its cards."""
-        return hashlib.sha256(",".join(map(str, self.ids)).encode()).hexdigest()
 
     @cached_property
     def cards(self):
@@ -152,11 +147,6 @@ class PageCases:
 
     def __bool__(self):
         return bool(self.cards)
-
-    def __getitem__(self, index):
-        if not isinstance(index, int | slice):  # a template's object_list.key tries object_list["key"] first
-            raise TypeError(index)
-        return self.cards[index]
 
 
 class CaseDetailView(View):
