@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from casebook.cases.versions import cached, data_changed, data_version
+from casebook.cases.versions import cached, cached_many, data_changed, data_version
 
 from .factories import (
     make_case,
@@ -26,6 +26,21 @@ def test_a_figure_cached_before_a_change_commits_is_not_read_after_it(django_cap
         # Another process reads the data as it was before the commit, and caches its figure under the new version.
         assert cached("cases", lambda: "as before the commit") == "as before the commit"
     assert cached("cases", lambda: "as committed") == "as committed"
+
+
+def test_many_figures_are_computed_only_where_missing_and_again_after_a_change():
+    asked = []
+
+    def compute(items):
+        asked.append(sorted(items))
+        return {item: item * 10 for item in items if item != 3}  # 3 has no figure: none is kept
+
+    assert cached_many({1: "one", 2: "two"}, compute) == {1: 10, 2: 20}
+    assert cached_many({1: "one", 2: "two", 3: "three"}, compute) == {1: 10, 2: 20}
+    assert asked == [[1, 2], [3]]
+    data_changed()
+    assert cached_many({2: "two"}, compute) == {2: 20}
+    assert asked[-1] == [2]
 
 
 def test_outcomes_and_deleted_cases_make_a_new_version():

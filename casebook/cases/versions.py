@@ -65,6 +65,21 @@ def cached(name, compute, keep=None):
     return value
 
 
+def cached_many(names, compute):
+    """``cached`` for many figures at once, read and written in one round each: ``names`` maps items to the
+    names of their figures, ``compute(items)`` gives {item: value} for the items whose figures are not kept.
+    Returns {item: value} (an item ``compute`` leaves out has none)."""
+    prefix = f"casebook:figures:{data_version()}:"
+    kept = cache.get_many([prefix + name for name in names.values()])
+    values = {item: kept[prefix + name] for item, name in names.items() if prefix + name in kept}
+    missing = [item for item in names if item not in values]
+    if missing:
+        made = compute(missing)
+        cache.set_many({prefix + names[item]: value for item, value in made.items()}, TIMEOUT)
+        values.update(made)
+    return values
+
+
 def connect():
     """Called from CasesConfig.ready(): the changes reindexing does not announce. Outcomes are not indexed;
     a deleted case was taken out of the index before its row went; the index holds the ids of types and

@@ -1,7 +1,6 @@
 import hashlib
 from functools import cached_property
 
-from django.core.cache import cache
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
@@ -24,9 +23,7 @@ from .search import highlighter, snippet
 from .stats import outcome_chart
 from .structured_data import case_json_ld, first_image_url, open_graph
 from .templatetags.casebook import case_card, translated_text
-from .versions import cached, data_version
-
-CARD_TIMEOUT = 3600  # as the listing's other parts: a version's figures expire on their own
+from .versions import cached, cached_many
 
 # Querysets are built in methods, never as class attributes: published() compares with the time
 # of the request, and a class attribute would freeze it at import, hiding cases scheduled later.
@@ -129,14 +126,8 @@ class PageCases:
     def cards(self):
         """The HTML of each case's card, in the page's order (a case gone since its id was read is left out)."""
         search = hashlib.sha256(self.search.encode()).hexdigest()[:16] if self.search else ""
-        prefix = f"casebook:card:{data_version()}:{translation.get_language()}:{search}:"
-        kept = cache.get_many([f"{prefix}{pk}" for pk in self.ids])
-        cards = {int(key.removeprefix(prefix)): card for key, card in kept.items()}
-        missing = [pk for pk in self.ids if pk not in cards]
-        if missing:
-            made = {case.pk: case_card(case) for case in self.load(missing)}
-            cache.set_many({f"{prefix}{pk}": card for pk, card in made.items()}, CARD_TIMEOUT)
-            cards.update(made)
+        names = {pk: f"card:{translation.get_language()}:{search}:{pk}" for pk in self.ids}
+        cards = cached_many(names, lambda missing: {case.pk: case_card(case) for case in self.load(missing)})
         return [cards[pk] for pk in self.ids if pk in cards]
 
     def __iter__(self):
