@@ -124,6 +124,23 @@ def test_a_dry_run_reports_and_writes_nothing(tmp_path):
     assert not list((Path(settings.MEDIA_ROOT)).rglob("*.png"))
 
 
+def test_an_import_from_a_deep_folder_names_its_file_in_the_history(tmp_path):
+    """The history keeps 100 characters of reason: a file read from a long path is named by its own name."""
+    path = write(tmp_path.joinpath(*["a-folder-with-a-rather-long-name"] * 4), document(), name="cases-2026.json")
+    assert len(f"Imported from {path}") > 100
+    ok, _out, err = run_import(path)
+    assert ok, err
+    assert set(Case.history.values_list("history_change_reason", flat=True)) == {"Imported from cases-2026.json"}
+
+    long_name = write(tmp_path, document(), name="n" * 120 + ".json")
+    doc = document()
+    doc["cases"][0]["title"] = tr("改", "Changed")
+    ok, _out, err = run_import(write(tmp_path, doc, name=long_name.name))
+    assert ok, err
+    reason = Case.history.order_by("-history_date").values_list("history_change_reason", flat=True)[0]
+    assert reason.startswith("Imported from nnn") and not reason.endswith(".json") and len(reason) == 100
+
+
 def test_a_failure_in_the_middle_of_writing_leaves_the_database_as_it_was(tmp_path, monkeypatch):
     assert run_import(write(tmp_path, document()))[0]
     doc = document()

@@ -25,6 +25,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from casebook.cases.maintenance import refresh_planner_statistics
@@ -854,7 +855,9 @@ class Importer:
                 created.append((instance, record))
         if not created and not updated:
             return
-        reason = f"Imported from {self.report.file_name}"
+        # The history's reason holds 100 characters: the file's own name, not the folder it was read from.
+        reason_length = Case.history.model._meta.get_field("history_change_reason").max_length
+        reason = Truncator(f"Imported from {Path(self.report.file_name).name}").chars(reason_length)
         if created:
             objects = Case.objects.bulk_create([instance for instance, _record in created])
             Case.history.bulk_history_create(objects, default_user=self.user, default_change_reason=reason)
