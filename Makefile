@@ -58,9 +58,11 @@ faults: $(VENV)/.installed-dev $(CATALOGUES)
 	DATABASE_URL=$(FAULTS_DATABASE_URL) $(BIN)/pytest -p no:randomly tests/test_faults.py tests/test_outage.py \
 		tests/test_images.py -k "test_faults or test_outage or broken_original or missing"
 
-# The whole suite, on SQLite by default or on the database DATABASE_URL names.
+# The whole suite, on SQLite by default or on the database DATABASE_URL names, one process per core
+# (TEST_PROCESSES=0: in this process).
+TEST_PROCESSES ?= auto
 test: $(VENV)/.installed-dev $(CATALOGUES) node_modules/.installed
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCESSES)
 
 # Issue 5's benchmark: seeds 100,000 synthetic cases once into bench/data/ (or DATABASE_URL), then times
 # the public pages against a bare baseline view. BENCH_COUNT, BENCH_SEED and BENCH_ROUNDS override.
