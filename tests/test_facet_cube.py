@@ -295,14 +295,18 @@ def test_a_search_with_more_matches_than_it_reads_by_key_is_counted_in_its_one_p
 
 @pytest.mark.parametrize("candidates", [1000, 4])
 @pytest.mark.parametrize("cold", [True, False])
-def test_pages_of_a_search_with_filters_follow_the_ranking(client, world, monkeypatch, candidates, cold):
+@pytest.mark.parametrize("filters", ["place and type", "place, kept"])
+def test_pages_of_a_search_with_filters_follow_the_ranking(client, world, monkeypatch, candidates, cold, filters):
     """On PostgreSQL the RANK_CANDIDATES newest cases every filter leaves are ranked, then the others follow
     newest first, as for a search without filters; SQLite ranks them all. Each page the same way, whether
-    its panel was counted for it or kept from another page's."""
+    its panel was counted for it or kept from another page's, or from the search kept in its one place."""
     from casebook.cases.views import CaseListView
 
     monkeypatch.setattr(CaseListView, "paginate_by", 3)
     monkeypatch.setattr(facets, "RANK_CANDIDATES", candidates)
+    if filters == "place, kept":  # too many matches to read one by one; kept in the place from 3 on
+        monkeypatch.setattr(facets, "FEW_MATCHES", 2)
+        monkeypatch.setattr(kept_searches, "KEEP_MATCHES", 3)
     province = Region.objects.get(slug="province-0")
     now = timezone.now()
     for n in range(8):  # some ranked higher than others, some ranked alike: then the newest first
@@ -313,7 +317,9 @@ def test_pages_of_a_search_with_filters_follow_the_ranking(client, world, monkey
             assistance_type=world["types"][0],
             published_at=now - timedelta(hours=n),
         )
-    query = f"q=quinoa&region=province-0&type={world['types'][0].slug}"
+    query = "q=quinoa&region=province-0"
+    if filters == "place and type":
+        query += f"&type={world['types'][0].slug}"
     ranked = list(CaseFilter(QueryDict(query)).qs.values_list("title_en", flat=True))
     newest = [f"Quinoa {n}" for n in range(8)]
     if connection.vendor == "postgresql" and candidates < len(ranked):
@@ -328,6 +334,7 @@ def test_pages_of_a_search_with_filters_follow_the_ranking(client, world, monkey
         seen += re.findall(r'<h3 class="card-title"><a href="[^"]+">([^<]+)</a>', content)
     assert seen == expected
     assert len(set(seen)) == 8
+    assert kept_searches.is_kept("quinoa", anchor=province.pk) == (filters == "place, kept")
 
 
 def test_the_kept_total_is_the_number_of_cases_listed(world):

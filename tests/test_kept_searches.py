@@ -15,6 +15,7 @@ from casebook.cases.filters import CaseFilter
 from casebook.cases.indexing import recount_totals
 from casebook.cases.models import Case, KeptSearch, KeptSearchCount
 from casebook.cases.signals import cases_changed
+from casebook.regions.models import Region
 
 from .factories import make_case, make_organization, make_region, make_theme, make_type
 
@@ -63,14 +64,21 @@ def world(few):
     return {"types": types, "counties": counties}
 
 
-def counted(text):
-    """The search's counts and total, counted from its matches."""
-    counts, total, _candidates = facets.line_counts(text, timezone.now())
+def counted(text, place=None):
+    """The search's counts and total (in ``place``), counted from its matches."""
+    if place is None:
+        counts, total, _candidates = facets.line_counts(text, timezone.now())
+    else:
+        counts, total, _candidates = facets.place_line_counts(text, place, timezone.now())
     return counts, total
 
 
-def kept(text):
-    return kept_searches.counts(text, timezone.now())
+def kept(text, place=None):
+    return kept_searches.counts(text, timezone.now(), anchor=place.pk if place else 0)
+
+
+def province(n):
+    return Region.objects.get(slug=f"province-{n}")
 
 
 def test_a_search_with_many_matches_is_kept_the_first_time_it_is_counted(world):
@@ -82,17 +90,30 @@ def test_a_search_with_many_matches_is_kept_the_first_time_it_is_counted(world):
     assert kept("green tea") is None
 
 
+def test_a_search_in_one_place_is_kept_apart_from_the_same_search_everywhere(world):
+    here = province(0)
+    counts, total, _candidates = facets.search_counts("tea", timezone.now(), place=here)
+    assert 3 <= total < counted("tea")[1]
+    assert list(KeptSearch.objects.values_list("text", "anchor")) == [("tea", here.pk)]
+    assert kept("tea", here) == (counts, total) == counted("tea", here)
+    assert kept("tea") is None and kept("tea", province(1)) is None
+    facets.search_counts("tea", timezone.now())
+    assert kept("tea") == counted("tea") != kept("tea", here)
+
+
 def test_a_search_with_few_matches_is_not_kept(world):
     facets.search_counts("terraces clinics", timezone.now())  # no case says both
     facets.search_counts("nothing-like-it", timezone.now())
     assert not KeptSearch.objects.exists()
 
 
+@pytest.mark.parametrize("in_place", [False, True])
 @pytest.mark.parametrize("text", ["tea", "green tea"])
-def test_the_kept_counts_stay_what_counting_the_matches_gives_after_every_kind_of_change(world, text):
-    kept_searches.keep(text, timezone.now())
-    assert kept(text) == counted(text)
-    assert len(kept(text)[0]) > 10
+def test_the_kept_counts_stay_what_counting_the_matches_gives_after_every_kind_of_change(world, text, in_place):
+    place = province(0) if in_place else None
+    kept_searches.keep(text, timezone.now(), anchor=place.pk if place else 0)
+    assert kept(text, place) == counted(text, place)
+    assert len(kept(text, place)[0]) >= 10
 
     draft = Case.objects.filter(status=Case.Status.DRAFT).first()
     draft.status, draft.published_at, draft.summary = Case.Status.PUBLISHED, timezone.now(), "Green tea at last."
@@ -102,7 +123,13 @@ def test_the_kept_counts_stay_what_counting_the_matches_gives_after_every_kind_o
     case.regions.set([world["counties"][-1]])
     case.assistance_type = world["types"][0] if case.assistance_type != world["types"][0] else world["types"][1]
     case.save()
-    assert kept(text) == counted(text)
+    assert kept(text, place) == counted(text, place)
+    # Into the place and out of it.
+    elsewhere = matching.filter(regions__parent=province(1)).exclude(regions__parent=province(0)).first()
+    elsewhere.regions.set([world["counties"][0]])
+    inside = matching.filter(regions__parent=province(0)).first()
+    inside.regions.set([world["counties"][-1]])
+    assert kept(text, place) == counted(text, place)
 
     no_longer = matching.last()
     no_longer.summary = "Roads only."
@@ -111,11 +138,11 @@ def test_the_kept_counts_stay_what_counting_the_matches_gives_after_every_kind_o
     now_too.title = "Green tea, too"
     now_too.save()
     matching.first().delete()
-    assert kept(text) == counted(text)
+    assert kept(text, place) == counted(text, place)
 
     Case.objects.filter(status=Case.Status.PUBLISHED).update(status=Case.Status.WITHDRAWN)
     cases_changed.send(sender=Case, case_ids=list(Case.objects.values_list("pk", flat=True)))
-    assert kept(text) == counted(text) == ({}, 0)
+    assert kept(text, place) == counted(text, place) == ({}, 0)
 
 
 def test_cases_scheduled_for_later_are_counted_when_their_time_comes(world):
@@ -137,6 +164,31 @@ def test_the_panel_of_a_kept_search_is_the_panel_counted_from_the_cases(world):
         rows = sorted(map(tuple, facets.count_rows(filterset)))
         assert rows == sorted(map(tuple, facets.search_rows(*counted(text), {})))
         assert rows == sorted((facet, value, int(n), *rest) for facet, value, n, *rest in from_cases if n or facet < 0)
+
+
+def test_the_panel_of_a_search_kept_in_one_place_is_the_panel_counted_from_the_cases(world, monkeypatch):
+    monkeypatch.setattr(facets, "FEW_MATCHES", 2)  # the search's matches are too many to read one by one
+    counted_in_place = []
+    lines_in_region = facets.lines_in_region
+    monkeypatch.setattr(
+        facets, "lines_in_region", lambda *args: counted_in_place.append(args) or lines_in_region(*args)
+    )
+    now = timezone.now()
+    kept_now = []
+    for text in ["tea", "green tea"]:
+        filterset = _valid(f"q={text}&region=province-0")
+        selected = facets.selected_values(filterset)
+        from_cases = facets.counted_rows(filterset, selected, now)
+        expected = sorted((facet, value, int(n), *rest) for facet, value, n, *rest in from_cases if n or facet < 0)
+        assert sorted(map(tuple, facets.count_rows(filterset))) == expected  # counted, and kept from 3 matches
+        total = next(n for facet, _value, n, *_rest in expected if facet == facets.TOTAL)
+        assert kept_searches.is_kept(text, anchor=province(0).pk) == (total >= 3)
+        kept_searches.keep(text, now, anchor=province(0).pk)  # kept now if it has 3 cases, scheduled ones too
+        kept_now.append(kept_searches.is_kept(text, anchor=province(0).pk))
+        counted_in_place.clear()
+        assert sorted(map(tuple, facets.count_rows(_valid(f"q={text}&region=province-0")))) == expected
+        assert counted_in_place == []  # read from the kept counts
+    assert kept_now == [True, True]
 
 
 def test_only_the_most_recently_used_searches_are_kept(world, monkeypatch):
@@ -169,12 +221,15 @@ def test_a_search_too_long_to_keep_is_counted(client, few):
     assert not KeptSearch.objects.exists()
 
 
-def test_the_listing_and_the_api_count_a_kept_search_as_the_queryset_does(client, world):
-    kept_searches.keep("tea", timezone.now())
-    expected = Case.objects.published().filter(pk__in=CaseFilter(QueryDict("q=tea")).qs.values("pk")).count()
-    assert facets.kept_total(_valid("q=tea")) == expected
-    assert client.get(LIST_URL, {"q": "tea"}).context["panel"].total == expected
-    assert client.get("/api/cases/", {"q": "tea"}).json()["count"] == expected
+@pytest.mark.parametrize("query", ["q=tea", "q=tea&region=province-1"])
+def test_the_listing_and_the_api_count_a_kept_search_as_the_queryset_does(client, world, query):
+    place = province(1) if "region" in query else None
+    kept_searches.keep("tea", timezone.now(), anchor=place.pk if place else 0)
+    assert kept("tea", place) is not None
+    expected = Case.objects.published().filter(pk__in=CaseFilter(QueryDict(query)).qs.values("pk")).count()
+    assert facets.kept_total(_valid(query)) == expected
+    assert client.get(f"{LIST_URL}?{query}").context["panel"].total == expected
+    assert client.get(f"/api/cases/?{query}").json()["count"] == expected
 
 
 def _valid(query):

@@ -8,7 +8,8 @@ All facets, their labels and the total come from one of five places, by filter s
 
 - no filter: the maintained totals (``FacetTotal``), less the cases scheduled for later;
 - one place, types, or both: the maintained counts per place and type (``FacetCube``, cube_rows);
-- a search matching many cases, without filters: the counts kept for it (``KeptSearch``, kept_searches);
+- a search matching many cases, without filters or with one place only: the counts kept for it
+  (``KeptSearch``, kept_searches);
 - a search: the matching cases' lines (``CaseFacetLine``), tallied in Python (line_counts,
   filtered_line_counts), unless a small filter has fewer cases than the search has matches; with one place
   chosen, the lines of that place's matches (lines_in_region);
@@ -351,8 +352,12 @@ def count_rows(filterset):
         regions = selected.get("region") or []
         if len(regions) == 1:
             # The place's matches hold every count (lines_in_region). A search kept for its many matches goes
-            # there at once: reading its matches by key would first fetch every one of them.
+            # there at once: reading its matches by key would first fetch every one of them. With no other
+            # filter, the search may be kept in the place itself.
             lines = None if kept_searches.is_kept(text) else matching_lines(text, now, FEW_MATCHES)
+            if lines is None and place_anchor(selected):
+                counts, total, filterset.rank_candidates = search_counts(text, now, place=regions[0])
+                return search_rows(counts, total, selected)
             if lines is None:
                 lines = lines_in_region(text, regions[0], now)
         else:
@@ -503,11 +508,13 @@ def of_selected_types(selected):
 
 def kept_total(filterset):
     """How many published cases a valid filter set lists, read from the kept counts when they answer it (no
-    filter, one place, types, or both; a kept search without filters); None when the cases must be counted."""
+    filter, one place, types, or both; a kept search without filters or with one place only); None when the
+    cases must be counted."""
     selected = selected_values(filterset)
     text = filterset.form.cleaned_data.get("q")
     if text:
-        kept = kept_searches.counts(text, timezone.now()) if not selected and query_groups(text) else None
+        anchor = place_anchor(selected)
+        kept = kept_searches.counts(text, timezone.now(), anchor) if anchor is not None and query_groups(text) else None
         return None if kept is None else kept[1]
     anchor = cube_anchor(filterset, selected) if selected else 0
     if anchor is None:
@@ -527,18 +534,37 @@ def kept_total(filterset):
         return int(cursor.fetchone()[0])
 
 
-def search_counts(text, now):
-    """line_counts of a search without filters, from its kept counts when it matches many cases (a search is
-    kept the first time it is counted with KEEP_MATCHES matches or more: kept_searches)."""
-    kept = kept_searches.counts(text, now)
+def search_counts(text, now, place=None):
+    """line_counts of a search without filters (or with the one filter ``place``: place_line_counts), from
+    its kept counts when it matches many cases (a search is kept the first time it is counted with
+    KEEP_MATCHES matches or more: kept_searches)."""
+    anchor = 0 if place is None else place.pk
+    kept = kept_searches.counts(text, now, anchor)
     if kept is None:
-        counts, total, candidates = kept_searches.counted(text, now, lambda: line_counts(text, now))
+        count = (lambda: line_counts(text, now)) if place is None else (lambda: place_line_counts(text, place, now))
+        counts, total, candidates = kept_searches.counted(text, now, count, anchor)
         return counts, total, None if candidates is None else best_first(text, candidates)
     counts, total = kept
     candidates = None
     if connection.vendor == "postgresql":
-        candidates = kept_searches.newest_ranked(text, total, now, RANK_CANDIDATES)
+        candidates = kept_searches.newest_ranked(text, total, now, RANK_CANDIDATES, anchor)
     return counts, total, candidates
+
+
+def place_anchor(selected):
+    """The kept searches' anchor of the ``selected`` filters: 0 for none, a place's id for that one place
+    alone; None for any other filters."""
+    if not selected:
+        return 0
+    regions = selected.get("region") or []
+    return regions[0].pk if selected.keys() == {"region"} and len(regions) == 1 else None
+
+
+def place_line_counts(text, place, now):
+    """line_counts of a search within one place: the place's matches (lines_in_region), each facet's values
+    among them, and the RANK_CANDIDATES newest of them (not yet ranked)."""
+    counts, total, passing = filtered_line_counts(lines_in_region(text, place, now), {})
+    return counts, total, passing[:RANK_CANDIDATES]
 
 
 def line_counts(text, now):

@@ -8,6 +8,10 @@ found to match at least KEEP_MATCHES cases is kept (``KeptSearch``) with its cou
 and from then on ``indexing`` moves those counts with every case it writes, as it moves the counts of
 places (``FacetCube``): the panel of the search reads a few thousand rows, however many cases match.
 
+A search is kept among all cases (anchor 0) or within one place (``anchor``, the place's region id): the
+panel of a common word in one place counts that place's matches (facets.lines_in_region), which first
+takes every match of the word from the full-text index; kept, it reads the place's counts.
+
 Every write checks each kept search against the cases it writes, so only the KEPT_SEARCHES most recently
 used are kept; ``rebuild_search_index`` drops them all (they are kept again when next asked for).
 """
@@ -27,10 +31,10 @@ KEPT_SEARCHES = 50
 USE_GRANULARITY = timedelta(hours=1)
 
 
-def counts(text, now):
-    """({(facet, value): count}, total) of the published cases matching ``text``, from its kept counts less
-    the cases scheduled for later; None when the search is not kept."""
-    kept = KeptSearch.objects.filter(query=tsquery(text)).first()
+def counts(text, now, anchor=0):
+    """({(facet, value): count}, total) of the published cases matching ``text`` (in the place ``anchor``),
+    from its kept counts less the cases scheduled for later; None when the search is not kept."""
+    kept = KeptSearch.objects.filter(query=tsquery(text), anchor=anchor).first()
     if kept is None:
         return None
     if kept.used_at < now - USE_GRANULARITY:
@@ -43,14 +47,15 @@ def counts(text, now):
             .values_list("facet", "value", "count")
         }
     )
-    found.subtract(tokens(scheduled_lines(text, now)))
+    found.subtract(tokens(scheduled_lines(text, now, anchor)))
     found = {key: n for key, n in found.items() if n > 0}
     return found, total_of(found)
 
 
-def is_kept(text):
-    """Whether ``text`` is kept: it matched KEEP_MATCHES cases or more when it was counted."""
-    return KeptSearch.objects.filter(query=tsquery(text)).exists()
+def is_kept(text, anchor=0):
+    """Whether ``text`` is kept (in the place ``anchor``): it matched KEEP_MATCHES cases or more when it was
+    counted."""
+    return KeptSearch.objects.filter(query=tsquery(text), anchor=anchor).exists()
 
 
 def total_of(found):
@@ -58,8 +63,8 @@ def total_of(found):
     return sum(n for (facet, _value), n in found.items() if facet == CaseFacet.Facet.TYPE)
 
 
-def scheduled_lines(text, now):
-    """The facet lines of the published cases with a time still to come that match ``text``."""
+def scheduled_lines(text, now, anchor=0):
+    """The facet lines of the published cases with a time still to come that match ``text`` (in ``anchor``)."""
     later = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=now).order_by().values("pk")
     later_sql, later_params = later.query.sql_with_params()
     match_sql, params = matches_sql(text, connection.vendor, alias="s")
@@ -69,7 +74,16 @@ def scheduled_lines(text, now):
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*later_params, *params])
-        return [row[0] for row in cursor.fetchall()]
+        return within(anchor, [row[0] for row in cursor.fetchall()])
+
+
+def within(anchor, lines):
+    """The facet lines ``lines`` of the cases in the place ``anchor`` (every line when 0): a case's line holds
+    its places and every place above them."""
+    if not anchor:
+        return lines
+    place = f"{int(CaseFacet.Facet.REGION)}:{int(anchor)}"
+    return [line for line in lines if place in line.split()]
 
 
 def tokens(lines):
@@ -78,9 +92,10 @@ def tokens(lines):
     return Counter({tuple(int(part) for part in token.split(":")): n for token, n in counted.items()})
 
 
-def counted(text, now, count):
-    """``count()``, the facet counts of the published cases matching ``text`` as (counts, total, candidates)
-    (facets.line_counts), with the search kept from them when it has KEEP_MATCHES matches or more.
+def counted(text, now, count, anchor=0):
+    """``count()``, the facet counts of the published cases matching ``text`` (in the place ``anchor``) as
+    (counts, total, candidates) (facets.line_counts), with the search kept from them when it has KEEP_MATCHES
+    matches or more.
 
     On PostgreSQL the count is made holding the search index for sharing: no write comes between the count
     and the kept search (a write locks the index for writing before it reads which searches are kept,
@@ -89,7 +104,7 @@ def counted(text, now, count):
     if connection.vendor != "postgresql":
         result = count()
         if result[1] >= KEEP_MATCHES:
-            keep(text, now)
+            keep(text, now, anchor)
         return result
     try:
         with transaction.atomic():
@@ -98,10 +113,11 @@ def counted(text, now, count):
             result = count()
             counts, total, _candidates = result
             if total >= KEEP_MATCHES:
-                kept = new_search(text, now)
+                kept = new_search(text, now, anchor)
                 if kept is not None:
                     found = Counter(counts)
-                    found.update(tokens(scheduled_lines(text, now)))  # kept counts hold the cases scheduled later
+                    # The kept counts hold the cases scheduled for later.
+                    found.update(tokens(scheduled_lines(text, now, anchor)))
                     store(kept, found)
             return result
     except OperationalError as error:
@@ -110,35 +126,35 @@ def counted(text, now, count):
     return count()
 
 
-def keep(text, now):
-    """Keep the search ``text``, its matches counted afresh so that no write is missed in between (tests
-    and SQLite; PostgreSQL keeps a search as it counts it, ``counted``): when another request kept it first,
-    or it matches fewer than KEEP_MATCHES cases, nothing is kept."""
+def keep(text, now, anchor=0):
+    """Keep the search ``text`` (in the place ``anchor``), its matches counted afresh so that no write is
+    missed in between (tests and SQLite; PostgreSQL keeps a search as it counts it, ``counted``): when
+    another request kept it first, or it matches fewer than KEEP_MATCHES cases, nothing is kept."""
     with transaction.atomic():
         # The search's row first: on SQLite its write takes the database's lock before the count reads.
-        kept = new_search(text, now)
+        kept = new_search(text, now, anchor)
         if kept is None:
             return
         if connection.vendor == "postgresql":
             # Waits for every write to the search index in progress, and holds later ones until this commits.
             with connection.cursor() as cursor:
                 cursor.execute(f"LOCK TABLE {SearchDocument._meta.db_table} IN SHARE MODE")
-        lines = matching_lines(text)
+        lines = within(anchor, matching_lines(text))
         if len(lines) < KEEP_MATCHES:
             transaction.set_rollback(True)
             return
         store(kept, tokens(lines))
 
 
-def new_search(text, now):
-    """A new KeptSearch for ``text``; None when it is kept already (another request kept it first) or its
+def new_search(text, now, anchor=0):
+    """A new KeptSearch for ``text`` in ``anchor``; None when it is kept already (another request kept it first) or its
     words are too long to keep."""
     query = tsquery(text)
     if max(len(query), len(text)) > KeptSearch._meta.get_field("query").max_length:
         return None
     try:
         with transaction.atomic():
-            return KeptSearch.objects.create(query=query, text=text, used_at=now)
+            return KeptSearch.objects.create(query=query, anchor=anchor, text=text, used_at=now)
     except IntegrityError:
         return None
 
@@ -170,17 +186,18 @@ def matching_lines(text):
 
 
 def for_writing():
-    """[(id, text)] of the kept searches, for a write to the search index that moves their counts. On
+    """[(id, text, anchor)] of the kept searches, for a write to the search index that moves their counts. On
     PostgreSQL the index is locked for writing first, so a search being kept (``keep``) is either seen
     here or has counted the cases after this write commits."""
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {SearchDocument._meta.db_table} IN ROW EXCLUSIVE MODE")
-    return list(KeptSearch.objects.values_list("pk", "text"))
+    return list(KeptSearch.objects.values_list("pk", "text", "anchor"))
 
 
 def matched(searches, case_ids):
-    """{kept search id: the ids among ``case_ids`` whose search documents match it now}."""
+    """{kept search id: the ids among ``case_ids`` whose search documents match it now, and which are in its
+    place now (the facet index as it is, before or after a write)}."""
     if not searches or not case_ids:
         return {}
     table = SearchDocument._meta.db_table
@@ -190,9 +207,16 @@ def matched(searches, case_ids):
         among, ids = f"s.rowid IN ({', '.join(['%s'] * len(case_ids))})", list(case_ids)
     found = {}
     with connection.cursor() as cursor:
-        for pk, text in searches:
+        for pk, text, anchor in searches:
             match_sql, params = matches_sql(text, connection.vendor, alias="s")
-            cursor.execute(f"SELECT s.rowid FROM {table} s WHERE {among} AND {match_sql}", [*ids, *params])
+            sql = f"SELECT s.rowid FROM {table} s WHERE {among} AND {match_sql}"
+            if anchor:
+                sql += (
+                    f" AND EXISTS (SELECT 1 FROM {CaseFacet._meta.db_table} r WHERE r.case_id = s.rowid"
+                    f" AND r.facet = {int(CaseFacet.Facet.REGION)} AND r.value = %s)"
+                )
+                params = [*params, anchor]
+            cursor.execute(sql, [*ids, *params])
             found[pk] = {row[0] for row in cursor.fetchall()}
     return found
 
@@ -215,19 +239,29 @@ def changes(after, before, matched_after, matched_before):
     return change
 
 
-def newest_ranked(text, total, now, limit):
-    """The ids of the ``limit`` newest published cases matching ``text`` (PostgreSQL), as facets.best_first
-    orders them (best match first, then newest), given that ``total`` published cases match it.
+def newest_ranked(text, total, now, limit, anchor=0):
+    """The ids of the ``limit`` newest published cases matching ``text`` (in the place ``anchor``) on
+    PostgreSQL, as facets.best_first orders them (best match first, then newest), given that ``total``
+    published cases match it.
 
-    The newest published cases are read in chunks along case_newest_idx and checked against the search (a
-    word in a fifth of all cases: about 5,000 checked for 1,000 found), each ranked as it is checked (one
-    read of its vector), instead of every match sorted by time."""
-    published = sum(FacetTotal.objects.filter(facet=CaseFacet.Facet.TYPE).values_list("count", flat=True))
-    newest = (
-        Case.objects.filter(status=Case.Status.PUBLISHED, published_at__lte=now)
-        .order_by("-published_at", "-pk")
-        .values_list("pk", flat=True)
-    )
+    The newest published cases (along case_newest_idx; of a place, along case_facet_value_idx) are read in
+    chunks and checked against the search (a word in a fifth of all cases: about 5,000 checked for 1,000
+    found), each ranked as it is checked (one read of its vector), instead of every match sorted by time."""
+    if anchor:
+        place = {"facet": CaseFacet.Facet.REGION, "value": anchor}
+        published = FacetTotal.objects.filter(**place).values_list("count", flat=True).first() or 0
+        newest = (
+            CaseFacet.objects.filter(**place, published_at__lte=now)
+            .order_by("-published_at", "-case_id")
+            .values_list("case_id", flat=True)
+        )
+    else:
+        published = sum(FacetTotal.objects.filter(facet=CaseFacet.Facet.TYPE).values_list("count", flat=True))
+        newest = (
+            Case.objects.filter(status=Case.Status.PUBLISHED, published_at__lte=now)
+            .order_by("-published_at", "-pk")
+            .values_list("pk", flat=True)
+        )
     query = tsquery(text)
     sql = (
         "SELECT s.rowid, ts_rank(s.vector, to_tsquery('simple', %s)) FROM"
