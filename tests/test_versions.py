@@ -1,9 +1,11 @@
 """One version of the published data keys every cached figure: counts, facet panels and listing cards."""
 
 import pytest
+from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.urls import reverse
 
-from casebook.cases.versions import cached, cached_many, data_changed, data_version
+from casebook.cases.versions import VERSION_KEY, cached, cached_many, data_changed, data_version
 
 from .factories import (
     make_case,
@@ -41,6 +43,34 @@ def test_many_figures_are_computed_only_where_missing_and_again_after_a_change()
     data_changed()
     assert cached_many({2: "two"}, compute) == {2: 20}
     assert asked[-1] == [2]
+
+
+def test_a_listing_page_reads_the_version_once(client, monkeypatch):
+    region = make_region()
+    make_case(regions=[region], themes=[make_theme()])
+    reads = []
+    get = cache.get
+    monkeypatch.setattr(cache, "get", lambda key, *args, **kwargs: reads.append(key) or get(key, *args, **kwargs))
+    # Its panel, its cards and the page itself are each kept under the version.
+    assert client.get(reverse("cases:list"), {"region": region.slug}).status_code == 200
+    assert reads.count(VERSION_KEY) == 1
+    assert client.get(reverse("cases:list"), {"region": region.slug, "sort": "title"}).status_code == 200
+    assert reads.count(VERSION_KEY) == 2  # the next request reads it again
+
+
+def test_within_a_request_the_version_is_read_once_until_the_request_changes_the_data():
+    request_started.send(sender=None)
+    try:
+        first = data_version()
+        cache.set(VERSION_KEY, {"token": "another process's", "due": None})
+        assert data_version() == first  # one request, one version of the data
+        data_changed()  # this request changed the data
+        changed = data_version()
+        assert changed not in (first, "another process's")
+    finally:
+        request_finished.send(sender=None)
+    cache.set(VERSION_KEY, {"token": "another process's", "due": None})
+    assert data_version() == "another process's"  # outside a request, read each time
 
 
 def test_outcomes_and_deleted_cases_make_a_new_version():

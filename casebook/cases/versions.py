@@ -8,12 +8,15 @@ case. The figures of older versions are never read again and expire on their own
 all processes (settings.CACHES in production) a change made by one is seen at once by every other.
 """
 
+from contextvars import ContextVar
 from datetime import datetime
 from uuid import uuid4
 
 from django.core.cache import cache
+from django.core.signals import request_finished, request_started
 from django.db import connection, transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save
+from django.dispatch import receiver
 from django.utils import timezone
 
 from casebook.organizations.models import Posting
@@ -24,22 +27,49 @@ VERSION_KEY = "casebook:published-data-version"
 # A backstop for writes that bypass every signal (SQL by hand); the version serves every other change.
 TIMEOUT = 3600
 
+# The version as a request first read it, {"token": …}, while the request lasts: a listing page reads its
+# panel, its cards and itself under the version, and each read of it is a round trip to the shared cache.
+# None outside a request (commands, tests that call functions), where the version is read each time.
+_request_version = ContextVar("request_version", default=None)
+
 
 def data_version():
     """A token that changes whenever the published cases change, also when a scheduled case comes due."""
+    known = _request_version.get()
+    if known:
+        return known["token"]
     version = cache.get(VERSION_KEY)
     if version is None or (version["due"] is not None and timezone.now() >= datetime.fromisoformat(version["due"])):
         version = new_version()
         cache.set(VERSION_KEY, version, timeout=None)
+    if known is not None:
+        known["token"] = version["token"]
     return version["token"]
 
 
 def data_changed(**kwargs):
     """Every cached figure is out of date. Within a transaction once more when it commits: a figure another
     process computed from the data before the commit, and cached under the version of now, is dropped too."""
-    cache.set(VERSION_KEY, new_version(), timeout=None)
+    set_version()
     if connection.in_atomic_block:
-        transaction.on_commit(lambda: cache.set(VERSION_KEY, new_version(), timeout=None))
+        transaction.on_commit(set_version)
+
+
+def set_version():
+    cache.set(VERSION_KEY, new_version(), timeout=None)
+    known = _request_version.get()
+    if known:
+        known.clear()  # a request that changed the data reads the new version from then on
+
+
+@receiver(request_started, dispatch_uid="data-version-request-started")
+def remember_for_the_request(**kwargs):
+    _request_version.set({})
+
+
+@receiver(request_finished, dispatch_uid="data-version-request-finished")
+def forget_after_the_request(**kwargs):
+    _request_version.set(None)
 
 
 def new_version():
