@@ -17,8 +17,9 @@ from casebook.api import urls as api_urls
 from casebook.api.openapi import openapi_document
 from casebook.api.params import filter_parameter_names
 from casebook.cases.filters import CaseFilter
-from casebook.cases.models import Case, CaseRedirect, CollectionEntry, Participation
+from casebook.cases.models import AssistanceType, Case, CaseRedirect, CollectionEntry, Participation
 from casebook.organizations.models import Organization
+from casebook.regions.models import Region
 
 from .factories import (
     make_case,
@@ -200,6 +201,32 @@ def test_filters_give_what_the_listing_gives_in_its_order(client, world, params)
     data = check(client.get("/api/cases/", params), "/api/cases/")
     assert slugs(data) == listed_slugs(listing)
     assert data["count"] == listing.context["paginator"].count
+
+
+@pytest.mark.parametrize("query", ["q=quinoa", "q=quinoa&region=shaanxi", "q=quinoa&region=shaanxi&type=partners"])
+def test_the_pages_of_a_search_list_what_the_listing_pages_list(client, world, monkeypatch, query):
+    """On PostgreSQL a search ranks its newest matches (facets.RANK_CANDIDATES), then lists the others newest
+    first: the API's pages follow the listing's, not a ranking of every match."""
+    from casebook.cases import facets
+    from casebook.cases.views import CaseListView
+
+    monkeypatch.setattr(facets, "RANK_CANDIDATES", 4)
+    monkeypatch.setattr(CaseListView, "paginate_by", 3)
+    shaanxi, partners = Region.objects.get(slug="shaanxi"), AssistanceType.objects.get(slug="partners")
+    for n in range(8):  # the older, the better ranked: a ranking of all eight differs from the listing's
+        make_case(
+            title=f"Quinoa {n}",
+            summary="quinoa " * (n + 1),
+            regions=[shaanxi],
+            assistance_type=partners,
+            published_at=timezone.now() - timedelta(hours=n + 1),
+        )
+    api, listed = [], []
+    for page in (1, 2, 3):
+        listed += listed_slugs(client.get(f"{reverse('cases:list')}?{query}&page={page}"))
+        api += slugs(check(client.get(f"/api/cases/?{query}&page={page}&page_size=3"), "/api/cases/"))
+    assert len(listed) == 8
+    assert api == listed
 
 
 def test_filter_set_is_not_replaced(client, world):
