@@ -103,7 +103,7 @@ FIRST_TIME = "first time"  # cold, and the page's search not kept
 def make_cold(url, cold):
     clear_caches()
     if cold == FIRST_TIME:
-        KeptSearch.objects.filter(query=tsquery(parse_qs(urlsplit(url).query)["q"][0])).delete()
+        KeptSearch.objects.filter(query=tsquery(parse_qs(urlsplit(url).query)["q"][0]), anchor=0).delete()
 
 
 def clear_caches():
