@@ -2,10 +2,17 @@
 
 import pytest
 from django.core.cache import cache
-from django.core.signals import request_finished, request_started
 from django.urls import reverse
 
-from casebook.cases.versions import VERSION_KEY, cached, cached_many, data_changed, data_version
+from casebook.cases.versions import (
+    VERSION_KEY,
+    cached,
+    cached_many,
+    data_changed,
+    data_version,
+    forget_after_the_request,
+    remember_for_the_request,
+)
 
 from .factories import (
     make_case,
@@ -59,7 +66,8 @@ def test_a_listing_page_reads_the_version_once(client, monkeypatch):
 
 
 def test_within_a_request_the_version_is_read_once_until_the_request_changes_the_data():
-    request_started.send(sender=None)
+    # The receivers of request_started and request_finished (sending those would also close the connection).
+    remember_for_the_request()
     try:
         first = data_version()
         cache.set(VERSION_KEY, {"token": "another process's", "due": None})
@@ -68,7 +76,7 @@ def test_within_a_request_the_version_is_read_once_until_the_request_changes_the
         changed = data_version()
         assert changed not in (first, "another process's")
     finally:
-        request_finished.send(sender=None)
+        forget_after_the_request()
     cache.set(VERSION_KEY, {"token": "another process's", "due": None})
     assert data_version() == "another process's"  # outside a request, read each time
 
