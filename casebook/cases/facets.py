@@ -536,8 +536,8 @@ def kept_total(filterset):
 
 def search_counts(text, now, place=None):
     """line_counts of a search without filters (or with the one filter ``place``: place_line_counts), from
-    its kept counts when it matches many cases (a search is kept the first time it is counted with
-    KEEP_MATCHES matches or more: kept_searches)."""
+    its kept counts when it is kept (the first time it is counted with KEEP_MATCHES matches or more, or in
+    a place: kept_searches.keeps)."""
     anchor = 0 if place is None else place.pk
     kept = kept_searches.counts(text, now, anchor)
     if kept is None:

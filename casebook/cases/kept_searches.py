@@ -10,7 +10,9 @@ places (``FacetCube``): the panel of the search reads a few thousand rows, howev
 
 A search is kept among all cases (anchor 0) or within one place (``anchor``, the place's region id): the
 panel of a common word in one place counts that place's matches (facets.lines_in_region), which first
-takes every match of the word from the full-text index; kept, it reads the place's counts.
+takes every match of the word from the full-text index, however few are in the place; kept, it reads the
+place's counts. So a search counted in one place is kept however many cases match there (``keeps``):
+facets counts there only the searches with more than facets.FEW_MATCHES matches in all.
 
 Every write checks each kept search against the cases it writes, so only the KEPT_SEARCHES most recently
 used are kept; ``rebuild_search_index`` drops them all (they are kept again when next asked for).
@@ -53,9 +55,14 @@ def counts(text, now, anchor=0):
 
 
 def is_kept(text, anchor=0):
-    """Whether ``text`` is kept (in the place ``anchor``): it matched KEEP_MATCHES cases or more when it was
-    counted."""
+    """Whether ``text`` is kept (in the place ``anchor``)."""
     return KeptSearch.objects.filter(query=tsquery(text), anchor=anchor).exists()
+
+
+def keeps(total, anchor):
+    """Whether a search counted with ``total`` matches is kept: among all cases, from KEEP_MATCHES matches;
+    in one place, always (see above)."""
+    return bool(anchor) or total >= KEEP_MATCHES
 
 
 def total_of(found):
@@ -94,8 +101,7 @@ def tokens(lines):
 
 def counted(text, now, count, anchor=0):
     """``count()``, the facet counts of the published cases matching ``text`` (in the place ``anchor``) as
-    (counts, total, candidates) (facets.line_counts), with the search kept from them when it has KEEP_MATCHES
-    matches or more.
+    (counts, total, candidates) (facets.line_counts), with the search kept from them where it ``keeps``.
 
     On PostgreSQL the count is made holding the search index for sharing: no write comes between the count
     and the kept search (a write locks the index for writing before it reads which searches are kept,
@@ -103,7 +109,7 @@ def counted(text, now, count, anchor=0):
     On SQLite a search to keep is counted again, under the database's write lock (keep)."""
     if connection.vendor != "postgresql":
         result = count()
-        if result[1] >= KEEP_MATCHES:
+        if keeps(result[1], anchor):
             keep(text, now, anchor)
         return result
     try:
@@ -112,7 +118,7 @@ def counted(text, now, count, anchor=0):
                 cursor.execute(f"LOCK TABLE {SearchDocument._meta.db_table} IN SHARE MODE NOWAIT")
             result = count()
             counts, total, _candidates = result
-            if total >= KEEP_MATCHES:
+            if keeps(total, anchor):
                 kept = new_search(text, now, anchor)
                 if kept is not None:
                     found = Counter(counts)
@@ -129,7 +135,7 @@ def counted(text, now, count, anchor=0):
 def keep(text, now, anchor=0):
     """Keep the search ``text`` (in the place ``anchor``), its matches counted afresh so that no write is
     missed in between (tests and SQLite; PostgreSQL keeps a search as it counts it, ``counted``): when
-    another request kept it first, or it matches fewer than KEEP_MATCHES cases, nothing is kept."""
+    another request kept it first, or it is not worth keeping (``keeps``), nothing is kept."""
     with transaction.atomic():
         # The search's row first: on SQLite its write takes the database's lock before the count reads.
         kept = new_search(text, now, anchor)
@@ -140,7 +146,7 @@ def keep(text, now, anchor=0):
             with connection.cursor() as cursor:
                 cursor.execute(f"LOCK TABLE {SearchDocument._meta.db_table} IN SHARE MODE")
         lines = within(anchor, matching_lines(text))
-        if len(lines) < KEEP_MATCHES:
+        if not keeps(len(lines), anchor):
             transaction.set_rollback(True)
             return
         store(kept, tokens(lines))
