@@ -26,6 +26,7 @@ from casebook.organizations.models import Organization
 from casebook.regions.models import Region
 
 from . import representations as rep
+from .listed import ListedIds
 from .openapi import openapi_document
 from .params import PAGE_PARAMETERS, BadRequest, check_known, check_text, filter_parameter_names, form_errors, page_of
 from .params import page_links as make_page_links
@@ -140,26 +141,6 @@ def case_list(request):
         known,
         count=count,
     )
-
-
-class ListedIds:
-    """The ids of the cases a valid filter set lists, in its order, sliced a page at a time (page_of): read
-    as the listing page reads them (facets.page_ids: a search's newest matches ranked, a place's cases along
-    its index) where that applies, else from the queryset. Ordered by relevance, the queryset ranks every
-    match: for a word in half of 1,000,000 cases that outlasts the statement timeout."""
-
-    def __init__(self, filterset, count):
-        self.filterset, self.total = filterset, count
-        self.queryset = filterset.qs.values_list("pk", flat=True)
-
-    def count(self):
-        if self.total is None:
-            self.total = self.queryset.count()
-        return self.total
-
-    def __getitem__(self, window):
-        ids = facets.page_ids(self.filterset, window.start, window.stop - window.start, self.count())
-        return self.queryset[window] if ids is None else ids
 
 
 @api_view(published_only=True)

@@ -1,0 +1,33 @@
+"""The cases a filter set lists, in the listing page's order, for the API and the CSV export."""
+
+from casebook.cases import facets
+
+
+class ListedIds:
+    """The ids of the cases a valid filter set lists, in its order, sliced a page at a time (page_of): read
+    as the listing page reads them (facets.page_ids: a search's newest matches ranked, a place's cases along
+    its index) where that applies, else from the queryset. Ordered by relevance, the queryset ranks every
+    match: for a word in half of 1,000,000 cases that outlasts the statement timeout."""
+
+    def __init__(self, filterset, count):
+        self.filterset, self.total = filterset, count
+        self.queryset = filterset.qs.values_list("pk", flat=True)
+
+    def count(self):
+        if self.total is None:
+            self.total = self.queryset.count()
+        return self.total
+
+    def __getitem__(self, window):
+        ids = facets.page_ids(self.filterset, window.start, window.stop - window.start, self.count())
+        return self.queryset[window] if ids is None else ids
+
+
+def listed_ids(filterset, chunk_size):
+    """The ids of every case a filter set lists, in the listing page's order: a search's as ListedIds reads
+    them, with the count of its facet panel; else from the queryset, ``chunk_size`` at a time as they are
+    read (a filter set that is not bound lists every published case)."""
+    if not filterset.searching:
+        return filterset.qs.values_list("pk", flat=True).iterator(chunk_size=chunk_size)
+    ids = ListedIds(filterset, facets.panel(filterset).total)
+    return ids[0 : ids.count()]
