@@ -5,6 +5,7 @@ import io
 from datetime import timedelta
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -167,3 +168,32 @@ def test_the_listing_links_to_the_file_of_its_filters(client, world):
     with translation.override("en"):
         response = client.get(reverse("cases:list"), {"region": "shaanxi", "sort": "title"})
     assert f'href="{url()}?region=shaanxi&amp;sort=title" download' in response.content.decode()
+
+
+@pytest.mark.parametrize("query", ["", "region=shaanxi", "q=quinoa"])
+def test_a_list_longer_than_a_file_holds_is_a_400_that_says_so_and_the_listing_offers_no_file(
+    client, world, settings, query
+):
+    """A file is written while a worker waits: one that could not be finished is refused, never cut short."""
+    for n in range(3):
+        make_case(title=f"Quinoa {n}", summary="quinoa", regions=[world["shaanxi"]])
+    listed = client.get(f"{reverse('cases:list')}?{query}")
+    total = listed.context["paginator"].count
+    assert total >= 3
+
+    settings.CASEBOOK_CSV_MAX_ROWS = total
+    assert len(read(client.get(f"{url()}?{query}"))) == total + 1
+    assert f'href="{url()}' in client.get(f"{reverse('cases:list')}?{query}&page=1").content.decode()
+
+    settings.CASEBOOK_CSV_MAX_ROWS = total - 1
+    cache.clear()  # the listing page is kept whole; in production the limit does not change while it runs
+    response = client.get(f"{url()}?{query}")
+    assert response.status_code == 400
+    assert response["Content-Type"] == "text/plain; charset=utf-8"
+    assert f"These filters list {total} cases; a file holds at most {total - 1}." in response.content.decode()
+    page = client.get(f"{reverse('cases:list')}?{query}&page=1").content.decode()
+    assert f'href="{url()}' not in page
+    assert f"A CSV file holds at most {total - 1} cases" in page
+    with translation.override("zh-hans"):
+        answer = client.get(f"{reverse('cases_csv')}?{query}").content.decode()
+    assert f"一个文件最多容纳{total - 1}个" in answer

@@ -10,6 +10,8 @@ import itertools
 from collections import defaultdict
 from types import SimpleNamespace
 
+from django.conf import settings
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.db.models import CharField, F, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.http import HttpResponse, StreamingHttpResponse
@@ -20,7 +22,7 @@ from django.utils.translation import gettext as _
 from casebook.cases.filters import CaseFilter
 from casebook.cases.models import TRANSLATED_COLUMNS, Case, Participation, current_column
 
-from .listed import listed_ids
+from .listed import kept_total, listed_ids
 from .params import BadRequest, check_text, form_errors
 
 CHUNK_SIZE = 2000
@@ -43,23 +45,38 @@ class Line:
 
 
 def cases_csv(request):
-    filterset = CaseFilter(request.GET or None, queryset=Case.objects.published())
+    filterset = CaseFilter(request.GET, queryset=Case.objects.published())
     try:
         check_text(request.GET)
-        if filterset.is_bound and not filterset.is_valid():
+        if not filterset.is_valid():
             raise BadRequest(form_errors(filterset.form))
     except BadRequest as error:
         lines = [f"{name}: {message}" for name, messages in error.errors.items() for message in messages]
-        return HttpResponse("\n".join(lines) + "\n", status=400, content_type="text/plain; charset=utf-8")
+        return plain_text(400, "\n".join(lines))
+    total = kept_total(filterset)
+    if total is None:
+        total = filterset.qs.count()
+    if total > settings.CASEBOOK_CSV_MAX_ROWS:
+        return plain_text(400, too_many(total))
     # Ids in the listing's order; rows are then read in chunks as plain values, not model instances:
     # an instance per case, region and organization costs about ten times as much at 100,000 rows.
-    ids = listed_ids(filterset, CHUNK_SIZE)
+    ids = listed_ids(filterset, total, CHUNK_SIZE)
     language = translation.get_language()
     site = request.build_absolute_uri("/").rstrip("/")
     response = StreamingHttpResponse(rows(ids, language, site), content_type="text/csv; charset=utf-8")
     filename = f"casebook-cases-{language}-{timezone.localdate().isoformat()}.csv"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def plain_text(status, text):
+    return HttpResponse(text + "\n", status=status, content_type="text/plain; charset=utf-8")
+
+
+def too_many(total):
+    return _(
+        "These filters list %(count)s cases; a file holds at most %(limit)s. Choose more filters to list fewer."
+    ) % {"count": intcomma(total), "limit": intcomma(settings.CASEBOOK_CSV_MAX_ROWS)}
 
 
 def displayed(field_name):

@@ -23,11 +23,15 @@ class ListedIds:
         return self.queryset[window] if ids is None else ids
 
 
-def listed_ids(filterset, chunk_size):
-    """The ids of every case a filter set lists, in the listing page's order: a search's as ListedIds reads
-    them, with the count of its facet panel; else from the queryset, ``chunk_size`` at a time as they are
-    read (a filter set that is not bound lists every published case)."""
+def kept_total(filterset):
+    """How many cases a valid filter set lists, where the maintained counts answer (None elsewhere): a
+    search's from its facet panel, which also ranks its candidates as the listing page does."""
+    return facets.panel(filterset).total if filterset.searching else facets.kept_total(filterset)
+
+
+def listed_ids(filterset, total, chunk_size):
+    """The ids of every case a valid filter set lists (``total`` of them), in the listing page's order: a
+    search's as ListedIds reads them; else from the queryset, ``chunk_size`` at a time as they are read."""
     if not filterset.searching:
         return filterset.qs.values_list("pk", flat=True).iterator(chunk_size=chunk_size)
-    ids = ListedIds(filterset, facets.panel(filterset).total)
-    return ids[0 : ids.count()]
+    return ListedIds(filterset, total)[0:total]

@@ -1,6 +1,7 @@
 import hashlib
 from functools import cached_property
 
+from django.conf import settings
 from django.core.paginator import InvalidPage, Paginator
 from django.http import Http404, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import render
@@ -95,6 +96,7 @@ class CaseListView(View):
             "page_obj": page,
             "paginator": paginator,
             "is_paginated": page.has_other_pages(),
+            "csv_max_rows": settings.CASEBOOK_CSV_MAX_ROWS,
         }
         return render(request, self.template_name, context)
 
