@@ -1,7 +1,8 @@
 """CSV of any filtered listing: the same ``CaseFilter`` as the page, so the file holds exactly the cases
 the listing finds (published ones only), one row each, in the listing's order.
 
-Streamed: rows are written as the database yields them, so 100,000 cases never sit in memory.
+Streamed: rows are written as the database yields them. A file holds at most CASEBOOK_CSV_MAX_ROWS cases, so
+that a sync gunicorn worker finishes it within its timeout; a longer list is a 400 that says so.
 UTF-8 with a byte order mark, which Excel needs to read Chinese correctly.
 """
 
