@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from casebook.cases.filters import CaseFilter
 from casebook.cases.models import TRANSLATED_COLUMNS, Case, Participation, current_column
 
-from .listed import kept_total, listed_ids
+from .listed import ListedIds
 from .params import BadRequest, check_text, form_errors
 
 CHUNK_SIZE = 2000
@@ -54,14 +54,12 @@ def cases_csv(request):
     except BadRequest as error:
         lines = [f"{name}: {message}" for name, messages in error.errors.items() for message in messages]
         return plain_text(400, "\n".join(lines))
-    total = kept_total(filterset)
-    if total is None:
-        total = filterset.qs.count()
-    if total > settings.CASEBOOK_CSV_MAX_ROWS:
-        return plain_text(400, too_many(total))
+    listed = ListedIds(filterset)
+    if listed.count() > settings.CASEBOOK_CSV_MAX_ROWS:
+        return plain_text(400, too_many(listed.count()))
     # Ids in the listing's order; rows are then read in chunks as plain values, not model instances:
     # an instance per case, region and organization costs about ten times as much at 100,000 rows.
-    ids = listed_ids(filterset, total, CHUNK_SIZE)
+    ids = listed.every(CHUNK_SIZE)
     language = translation.get_language()
     site = request.build_absolute_uri("/").rstrip("/")
     response = StreamingHttpResponse(rows(ids, language, site), content_type="text/csv; charset=utf-8")

@@ -7,11 +7,15 @@ class ListedIds:
     """The ids of the cases a valid filter set lists, in its order, sliced a page at a time (page_of): read
     as the listing page reads them (facets.page_ids: a search's newest matches ranked, a place's cases along
     its index) where that applies, else from the queryset. Ordered by relevance, the queryset ranks every
-    match: for a word in half of 1,000,000 cases that outlasts the statement timeout."""
+    match: for a word in half of 1,000,000 cases that outlasts the statement timeout.
 
-    def __init__(self, filterset, count):
-        self.filterset, self.total = filterset, count
+    Counted from the maintained counts where they answer: a search's from its facet panel, which also ranks
+    its candidates as the listing page does."""
+
+    def __init__(self, filterset):
+        self.filterset = filterset
         self.queryset = filterset.qs.values_list("pk", flat=True)
+        self.total = facets.panel(filterset).total if filterset.searching else facets.kept_total(filterset)
 
     def count(self):
         if self.total is None:
@@ -22,16 +26,9 @@ class ListedIds:
         ids = facets.page_ids(self.filterset, window.start, window.stop - window.start, self.count())
         return self.queryset[window] if ids is None else ids
 
-
-def kept_total(filterset):
-    """How many cases a valid filter set lists, where the maintained counts answer (None elsewhere): a
-    search's from its facet panel, which also ranks its candidates as the listing page does."""
-    return facets.panel(filterset).total if filterset.searching else facets.kept_total(filterset)
-
-
-def listed_ids(filterset, total, chunk_size):
-    """The ids of every case a valid filter set lists (``total`` of them), in the listing page's order: a
-    search's as ListedIds reads them; else from the queryset, ``chunk_size`` at a time as they are read."""
-    if not filterset.searching:
-        return filterset.qs.values_list("pk", flat=True).iterator(chunk_size=chunk_size)
-    return ListedIds(filterset, total)[0:total]
+    def every(self, chunk_size):
+        """All of them: a search's as its pages are read; else from the queryset, ``chunk_size`` at a time as
+        they are read."""
+        if not self.filterset.searching:
+            return self.queryset.iterator(chunk_size=chunk_size)
+        return self[0 : self.count()]

@@ -25,7 +25,7 @@ from casebook.organizations.models import Organization
 from casebook.regions.models import Region
 
 from . import representations as rep
-from .listed import ListedIds, kept_total
+from .listed import ListedIds
 from .openapi import openapi_document
 from .params import PAGE_PARAMETERS, BadRequest, check_known, check_text, filter_parameter_names, form_errors, page_of
 from .params import page_links as make_page_links
@@ -132,13 +132,13 @@ def case_list(request):
     # Ids first, in the filter set's order (sort, or relevance when searching); then only those rows. The
     # count comes from the kept counts where they answer (a place and a type: 16 ms of COUNT at 100,000 cases);
     # a search's from its facet panel, which also ranks its candidates as the listing page does.
-    count = kept_total(filterset)
+    ids = ListedIds(filterset)
     return listing(
         request,
-        ListedIds(filterset, count),
+        ids,
         lambda page_ids: [rep.case_brief(request, case) for case in in_order(cases_for_list(), page_ids)],
         known,
-        count=count,
+        count=ids.count(),
     )
 
 

@@ -950,7 +950,7 @@ class KeptSearch(models.Model):
     thousand rows. Only the most recently used few are kept, since every write checks each of them.
 
     A search is kept among all cases (``anchor`` 0) or among the cases of one place (``anchor``, a region
-    id, as in ``FacetCube``): a common word in Sichuan is 16,000 matches at 1,000,000 cases."""
+    id, as in ``FacetCube``): a common word in Sichuan is 36,210 matches at 1,000,000 cases."""
 
     query = models.CharField(max_length=2000)  # search.tsquery(text): one row for "Tea" and "tea!"
     anchor = models.BigIntegerField(default=0)
