@@ -3,7 +3,8 @@
 # PostgreSQL database PROD_DB (default casebook_load, never the trial database casebook_prod, since it gets made-up
 # cases), then scripts/load.py with CLIENTS clients for DURATION seconds; gunicorn is stopped afterwards.
 # The database is first seeded with LOAD_CASES synthetic cases (generate_cases --seed LOAD_SEED, about 5 minutes
-# for 100,000) when it holds fewer cases; a database seeded before is reused as it is.
+# for 100,000) when it holds fewer cases; a database seeded before is reused as it is. The cache is the machine's
+# Redis when it runs (below).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 : "${LOAD_PORT:=8001}" "${CLIENTS:=32}" "${DURATION:=60}" "${LOAD_CASES:=100000}" "${LOAD_SEED:=1}"
@@ -11,6 +12,14 @@ cd "$(dirname "$0")/.."
 export PROD_DB PG_USER
 export DATABASE_URL="${DATABASE_URL:-postgres://$PG_USER@127.0.0.1:5432/$PROD_DB}"
 BIN=.venv/bin
+
+# The cache the README recommends for a collection this size: Redis, when one answers on this machine (its
+# database 1, which serve-prod.sh empties on start), else the cache folder. DJANGO_CACHE_URL given wins, and
+# DJANGO_CACHE_URL= (empty) measures the folder.
+if [ -z "${DJANGO_CACHE_URL+set}" ] && (exec 3<>/dev/tcp/127.0.0.1/6379) 2>/dev/null; then
+    export DJANGO_CACHE_URL=redis://127.0.0.1:6379/1
+fi
+echo "cache: ${DJANGO_CACHE_URL:-the folder ${DJANGO_CACHE_DIR:-.cache/}}"
 
 if [ "$(psql -h 127.0.0.1 -U "$PG_USER" -d postgres -Atc "select 1 from pg_database where datname = '$PROD_DB'")" != 1 ]; then
     psql -h 127.0.0.1 -U "$PG_USER" -d postgres -qc "create database \"$PROD_DB\""
