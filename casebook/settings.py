@@ -193,7 +193,7 @@ if os.environ.get("DATABASE_REPLICA_URL"):
 if os.environ.get("DJANGO_CACHE_URL"):
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "casebook.rediscache.RedisCache",
             "LOCATION": os.environ["DJANGO_CACHE_URL"],
             "KEY_PREFIX": os.environ.get("DJANGO_CACHE_PREFIX", "casebook"),
         }

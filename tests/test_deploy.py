@@ -152,7 +152,7 @@ def test_with_a_cache_url_every_process_shares_one_redis_cache():
     assert writer.returncode == 0, writer.stderr
     reader = run_django([], env, code=CACHE_ROUND_TRIP.replace("sys.argv[1]", '"get"'))
     assert reader.returncode == 0, reader.stderr
-    assert reader.stdout.splitlines()[-2:] == ["django.core.cache.backends.redis.RedisCache", value]
+    assert reader.stdout.splitlines()[-2:] == ["casebook.rediscache.RedisCache", value]
 
 
 def test_production_keeps_database_connections_and_checks_them_before_reuse(production):
