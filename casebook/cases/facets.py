@@ -379,16 +379,20 @@ def counted_rows(filterset, selected, now):
     text = filterset.form.cleaned_data.get("q")
     sets = CaseSets()
     cases_of, from_cube = {}, {}
+    drilling = len(selected.get("region") or []) == 1
     for spec in SPECS:
         others = {param: values for param, values in selected.items() if param != spec.param}
         anchor = None if text or not others else anchor_of(others)
         if anchor is not None:
             from_cube[spec.param] = cube_counts(anchor, spec, others, selected, now)
-        elif spec.facet == Facet.REGION and len(selected.get("region") or []) == 1:
-            # Drilling: the places below the one chosen are counted among the cases every filter leaves.
-            cases_of[spec.param] = sets.name(ids_query(filterset, selected, now, sets=sets))
-        else:
+        elif spec.param in selected and not (spec.facet == Facet.REGION and drilling):
             cases_of[spec.param] = sets.name(ids_query(filterset, selected, now, without=spec.param, sets=sets))
+    every_filter = narrowed(sets, cases_of, selected) or sets.name(ids_query(filterset, selected, now, sets=sets))
+    for spec in SPECS:
+        # A facet not chosen counts among the cases every filter leaves; so do the places below the one chosen
+        # (drilling).
+        if spec.param not in from_cube and spec.param not in cases_of:
+            cases_of[spec.param] = every_filter
     by_set = {}
     for spec in SPECS:
         if cases_of.get(spec.param):
@@ -400,7 +404,7 @@ def counted_rows(filterset, selected, now):
         else facet_branch(spec, counts_of.get(cases_of[spec.param]), selected, sets, now)
         for spec in SPECS
     ]
-    branches.append(total_branch(sets.name(ids_query(filterset, selected, now, sets=sets)), sets, now))
+    branches.append(total_branch(every_filter, sets, now))
     regions = selected.get("region") or []
     if len(regions) == 1:
         branches.append(trail_branch(regions[0]))
@@ -408,6 +412,31 @@ def counted_rows(filterset, selected, now):
     with connection.cursor() as cursor:
         cursor.execute(sql, sets.params() + [p for _sql, ps in branches for p in ps])
         return [tuple(row) for row in cursor.fetchall()]
+
+
+def narrowed(sets, cases_of, selected):
+    """The name of the set of the cases every filter leaves, made from a set counted anyway, that of the cases
+    every filter but one leaves (``cases_of``), by testing that one filter on each of its cases; None when no
+    such set is counted. Walking the driving facet again, each case probed for every filter, cost as much
+    again as that set. The filter left to test is the one least likely to narrow (the last in DRIVERS; a type
+    is read from the set's own column), so the set tested is the smallest of them. At 100,000 cases: Tibet with
+    a type and a theme, 13 → 8 ms; Shaanxi with a theme and a kind of organization, 51 → 46 ms."""
+    counted = [param for param in selected if cases_of.get(param)]
+    if not counted:
+        return None
+
+    def breadth(param):
+        facet = SPEC_BY_PARAM[param].facet
+        return len(DRIVERS) + 1 if facet == Facet.TYPE else DRIVERS.index(facet) if facet in DRIVERS else len(DRIVERS)
+
+    param = max(counted, key=breadth)
+    spec, base = SPEC_BY_PARAM[param], cases_of[param]
+    typed = sets.typed[base]
+    conditions, params = probes(
+        [(spec.facet, [value_of(spec, item) for item in selected[param]])], "d" if typed else "d.case_id"
+    )
+    columns = f"d.case_id AS case_id, d.{TYPED} AS {TYPED}" if typed else "d.case_id AS case_id"
+    return sets.name((f"SELECT {columns} FROM {base} d WHERE {' AND '.join(conditions)}", params))
 
 
 def cube_anchor(filterset, selected):
