@@ -356,6 +356,13 @@ def test_a_public_case_page_is_kept_and_then_read_without_the_database(client, y
         again = client.get(yijun_case.get_absolute_url())
     assert len(captured) == 0
     assert again.content == first.content
+    assert again.templates == []  # kept whole: not even base.html is rendered
+    # With a query string, the links to the other languages keep it: the page is made around the kept parts.
+    with CaptureQueriesContext(connection) as captured:
+        tagged = client.get(yijun_case.get_absolute_url() + "?from=feed")
+    assert len(captured) == 0
+    assert re.search(r'<a href="/zh-hans/cases/[^"?]+/\?from=feed" hreflang="zh-Hans"', tagged.content.decode())
+    assert "from=feed" not in client.get(yijun_case.get_absolute_url()).content.decode()
     # Each language has its own page.
     yijun_case.title_zh_hans = "宜君县的县域物流中心"
     yijun_case.save()

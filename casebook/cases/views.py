@@ -143,28 +143,43 @@ class PageCases:
 
 
 class CaseDetailView(View):
-    """A case's page. A public case's page is kept whole under the version of the published data (versions.py):
-    any change to what the public sees makes a new version, and so does a scheduled case coming due, so a kept
-    page always belongs to a case that is public now, and a visitor who finds one reads no database at all.
-    Staff previews of unpublished cases are rendered each time and never kept."""
+    """A case's page. A public case's page is kept under the version of the published data (versions.py): its
+    own parts (title, head, content), and the whole page as linked, without a query string. Any change to what
+    the public sees makes a new version, and so does a scheduled case coming due, so a kept page always belongs
+    to a case that is public now, and a visitor who finds one reads no database at all. Staff previews of
+    unpublished cases are rendered each time and never kept."""
 
     template_name = "cases/case_detail.html"
 
     def get(self, request, slug):
         address = f"{request.scheme}://{request.get_host()}"
+        name = f"case-page:{translation.get_language()}:{address}:{slug}"
         try:
-            page = cached(
-                f"case-page:{translation.get_language()}:{address}:{slug}",
-                lambda: self.render_parts(slug),
-                keep=lambda page: page["public"],
-            )
+            if request.GET:
+                # Its links to the other languages keep the query string: the page is made around the kept parts.
+                return self.respond(request, self.parts(name, slug))
+            page = cached(f"{name}:whole", lambda: self.whole(request, name, slug), keep=lambda page: page["public"])
         except Case.DoesNotExist:
             earlier = CaseRedirect.objects.filter(old_slug=slug, case__in=self.visible_cases())
             redirect = earlier.select_related("case").first()
             if redirect is None:
                 raise Http404("No case at this address.") from None
             return HttpResponsePermanentRedirect(redirect.case.get_absolute_url())
-        response = render(request, self.template_name, {"page": page})
+        return self.marked(HttpResponse(page["content"]), page)
+
+    def parts(self, name, slug):
+        return cached(name, lambda: self.render_parts(slug), keep=lambda page: page["public"])
+
+    def whole(self, request, name, slug):
+        """The page as linked, kept whole as the listing's pages are: a visitor's request then renders no
+        template, not even the base one around the parts, which was half of the time of a kept page."""
+        page = self.parts(name, slug)
+        return {"public": page["public"], "content": self.respond(request, page).content}
+
+    def respond(self, request, page):
+        return self.marked(render(request, self.template_name, {"page": page}), page)
+
+    def marked(self, response, page):
         if not page["public"]:
             response["X-Robots-Tag"] = "noindex"
         return response
