@@ -255,10 +255,11 @@ MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
 # settings (make serve-prod) lets Django serve it.
 SERVE_MEDIA = DEBUG or env_flag("DJANGO_SERVE_MEDIA")
 
-# Figures: what an upload may be. Checked before anything is stored.
 # The CSV of a listing is written while a gunicorn worker waits (its timeout: 30 s): a file holds at most this
 # many cases, some 3 s of writing on a 2-core machine. The whole collection is exported by export_cases.
 CASEBOOK_CSV_MAX_ROWS = int(os.environ.get("DJANGO_CSV_MAX_ROWS", "20000"))
+
+# Figures: what an upload may be. Checked before anything is stored.
 CASEBOOK_IMAGE_MAX_BYTES = 10 * 1024 * 1024
 CASEBOOK_IMAGE_MAX_PIXELS = 40_000_000
 CASEBOOK_IMAGE_FORMATS = ["JPEG", "PNG", "WEBP", "GIF"]

@@ -106,6 +106,11 @@ def selected_values(filterset):
 DRIVERS = [Facet.REGION, Facet.ORGANIZATION, Facet.COMMISSIONER, Facet.COLLECTION, Facet.THEME, Facet.YEAR]
 
 
+def breadth(facet):
+    """Where ``facet`` stands among DRIVERS, from narrowest (0) to broadest; a facet not listed comes after them."""
+    return DRIVERS.index(facet) if facet in DRIVERS else len(DRIVERS)
+
+
 def ids_query(filterset, selected, now, without=None, newest=False, sets=None):
     """The published cases matching every active filter except the facet ``without``: (SQL, params) of
     ``SELECT case_id`` (a case may come twice), or None for all published cases. With ``sets`` (CaseSets),
@@ -127,7 +132,7 @@ def ids_query(filterset, selected, now, without=None, newest=False, sets=None):
         return "SELECT 0 AS case_id WHERE 1 = 0", []  # a search without a single word: nothing matches
     conditions, params = [], []
     if filters:
-        filters.sort(key=lambda item: DRIVERS.index(item[0]) if item[0] in DRIVERS else len(DRIVERS))
+        filters.sort(key=lambda item: breadth(item[0]))
         (driver, driver_values), others = filters[0], filters[1:]
         columns = f"d.case_id AS case_id, d.case_type AS {TYPED}"
         if newest and len(driver_values) > 1:  # a case in two chosen places comes once
@@ -424,12 +429,8 @@ def narrowed(sets, cases_of, selected):
     counted = [param for param in selected if cases_of.get(param)]
     if not counted:
         return None
-
-    def breadth(param):
-        facet = SPEC_BY_PARAM[param].facet
-        return len(DRIVERS) + 1 if facet == Facet.TYPE else DRIVERS.index(facet) if facet in DRIVERS else len(DRIVERS)
-
-    param = max(counted, key=breadth)
+    facet_of = {param: SPEC_BY_PARAM[param].facet for param in counted}
+    param = max(counted, key=lambda param: (facet_of[param] == Facet.TYPE, breadth(facet_of[param])))
     spec, base = SPEC_BY_PARAM[param], cases_of[param]
     typed = sets.typed[base]
     conditions, params = probes(
