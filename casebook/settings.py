@@ -251,9 +251,10 @@ STORAGES = {
 
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("DJANGO_MEDIA_ROOT", BASE_DIR / "media"))
-# In production the reverse proxy serves /media/ (README, "Deploy"); only a local trial of the production
-# settings (make serve-prod) lets Django serve it.
-SERVE_MEDIA = DEBUG or env_flag("DJANGO_SERVE_MEDIA")
+# /media/ answers only what public pages show (casebook.media). Behind nginx, the internal location that sends
+# the files once Django has said yes (X-Accel-Redirect, README "Deploy"): "/protected-media/"; empty, Django
+# sends them itself.
+MEDIA_ACCEL_REDIRECT = os.environ.get("DJANGO_MEDIA_ACCEL_REDIRECT", "")
 
 # The CSV of a listing is written while a gunicorn worker waits (its timeout: 30 s): a file holds at most this
 # many cases, some 3 s of writing on a 2-core machine. The whole collection is exported by export_cases.

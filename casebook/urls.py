@@ -1,4 +1,3 @@
-from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.contrib import admin
 from django.contrib.sitemaps import views as sitemaps
@@ -11,6 +10,7 @@ from django.views.generic import TemplateView
 from casebook.api.csv_export import cases_csv
 from casebook.cases.sitemaps import SITEMAPS
 from casebook.health import healthz
+from casebook.media import serve_media
 
 
 def favicon(request):
@@ -26,6 +26,8 @@ urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Browsers ask for it where a page names no icon (a JSON document, a feed): the pages' own icon.
     path("favicon.ico", favicon, name="favicon"),
+    # Uploads, each only while a public page shows it (or to staff); behind nginx, sent by nginx.
+    path("media/<path:path>", serve_media, name="media"),
     # Before admin.site.urls, whose catch-all would answer these addresses with a 404.
     path("admin/interchange/", include("casebook.interchange.urls")),
     path("admin/", admin.site.urls),
@@ -47,13 +49,6 @@ urlpatterns = [
         prefix_default_language=True,
     ),
 ]
-
-if settings.SERVE_MEDIA:
-    # Development and a local trial of production settings only: in production the proxy serves /media/.
-    from django.urls import re_path
-    from django.views.static import serve
-
-    urlpatterns += [re_path(r"^media/(?P<path>.*)$", serve, {"document_root": settings.MEDIA_ROOT})]
 
 # A database error outside a view answers the static 503 page; any other error the site's 500 page.
 handler500 = "casebook.faults.server_error"

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # A local trial of the production settings (make serve-prod): gunicorn on $HOST:$PORT against the PostgreSQL on
 # 127.0.0.1, database $PROD_DB (created if missing, migrated, fixtures loaded when it has no case).
-# Plain HTTP on loopback, so the HTTPS redirect is off and Django serves /media/ itself; everything else is as
-# in production (README, "Deploy").
+# Plain HTTP on loopback, so the HTTPS redirect is off, and no nginx, so Django sends /media/ files itself
+# (without DJANGO_MEDIA_ACCEL_REDIRECT); everything else is as in production (README, "Deploy").
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +19,6 @@ export DJANGO_DEBUG=0
 export DJANGO_ALLOWED_HOSTS="${DJANGO_ALLOWED_HOSTS:-127.0.0.1,localhost}"
 export DATABASE_URL="${DATABASE_URL:-postgres://$PG_USER@127.0.0.1:5432/$PROD_DB}"
 export DJANGO_SECURE_SSL_REDIRECT="${DJANGO_SECURE_SSL_REDIRECT:-0}"
-export DJANGO_SERVE_MEDIA="${DJANGO_SERVE_MEDIA:-1}"
 
 if [ "$(psql -h 127.0.0.1 -U "$PG_USER" -d postgres -Atc "select 1 from pg_database where datname = '$PROD_DB'")" != 1 ]; then
     psql -h 127.0.0.1 -U "$PG_USER" -d postgres -qc "create database \"$PROD_DB\""

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from casebook.cases.models import Case
 
-from .factories import make_case, make_collection, make_organization, make_region, make_theme, make_type
+from .factories import make_case, make_collection, make_figure, make_organization, make_region, make_theme, make_type
 
 pytestmark = pytest.mark.django_db
 
@@ -46,6 +46,7 @@ def site():
         "collections": [make_collection(short_title="First batch", slug="first-batch")],
     }
     public = make_case(title="Visible apple orchards", slug="visible", **shared)
+    make_figure(public)
     secrets = []
     for kind, (status, offset) in HIDDEN.items():
         title = f"Unpublished {kind} leakmarker"
@@ -58,6 +59,7 @@ def site():
             published_at=timezone.now() + offset if offset is not None else None,
             **shared,
         )
+        make_figure(case)
         secrets.append(case)
     assert list(Case.objects.published()) == [public]
     slugs = {
@@ -145,6 +147,11 @@ def test_walk_every_public_url_with_hidden_cases_present(site):
     for case in secrets:
         for language in ("en", "zh-hans"):
             assert client.get(f"/{language}/cases/{case.slug}/").status_code == 404
+        # Nor its photographs, whose files are on disk beside the public case's.
+        for figure in case.figures.all():
+            assert client.get(figure.image.url).status_code == 404
+    for figure in site["public"].figures.all():
+        assert client.get(figure.image.url).status_code == 200
 
 
 query_values = st.one_of(

@@ -636,7 +636,12 @@ class Figure(models.Model):
         help_text=_("Names the figure in data files; made from the caption if left empty."),
     )
     image = models.ImageField(
-        _("image"), upload_to=figure_upload_to, validators=[validate_image], width_field="width", height_field="height"
+        _("image"),
+        upload_to=figure_upload_to,
+        validators=[validate_image],
+        width_field="width",
+        height_field="height",
+        db_index=True,  # /media/ looks a file up by its name (casebook.media)
     )
     width = models.PositiveIntegerField(_("width"), null=True, editable=False)
     height = models.PositiveIntegerField(_("height"), null=True, editable=False)
