@@ -295,17 +295,20 @@ def test_a_search_with_more_matches_than_it_reads_by_key_is_counted_in_its_one_p
 
 @pytest.mark.parametrize("candidates", [1000, 4])
 @pytest.mark.parametrize("cold", [True, False])
-@pytest.mark.parametrize("filters", ["place and type", "place, kept"])
+@pytest.mark.parametrize("filters", ["place and type", "place, kept", "type, kept", "place and type, kept"])
 def test_pages_of_a_search_with_filters_follow_the_ranking(client, world, monkeypatch, candidates, cold, filters):
     """On PostgreSQL the RANK_CANDIDATES newest cases every filter leaves are ranked, then the others follow
     newest first, as for a search without filters; SQLite ranks them all. Each page the same way, whether
-    its panel was counted for it or kept from another page's, or from the search kept in its one place."""
+    its panel was counted for it or kept from another page's, or from the search kept among all cases or in
+    its one place, whose counts per type answer a type ticked too."""
     from casebook.cases.views import CaseListView
 
     monkeypatch.setattr(CaseListView, "paginate_by", 3)
     monkeypatch.setattr(facets, "RANK_CANDIDATES", candidates)
-    if filters == "place, kept":  # too many matches to read one by one: kept in the place once counted there
+    kept = filters.endswith("kept")
+    if kept:  # too many matches to read one by one: kept once counted
         monkeypatch.setattr(facets, "FEW_MATCHES", 2)
+        monkeypatch.setattr(kept_searches, "KEEP_MATCHES", 2)
     province = Region.objects.get(slug="province-0")
     now = timezone.now()
     for n in range(8):  # some ranked higher than others, some ranked alike: then the newest first
@@ -316,9 +319,17 @@ def test_pages_of_a_search_with_filters_follow_the_ranking(client, world, monkey
             assistance_type=world["types"][0],
             published_at=now - timedelta(hours=n),
         )
-    query = "q=quinoa&region=province-0"
-    if filters == "place and type":
+    query = "q=quinoa" if filters == "type, kept" else "q=quinoa&region=province-0"
+    if "type" in filters:
         query += f"&type={world['types'][0].slug}"
+        for n in range(3):  # of another type, among the newest and ranked highest: never listed
+            make_case(
+                title=f"Other quinoa {n}",
+                summary="quinoa " * 4,
+                regions=[province],
+                assistance_type=world["types"][1],
+                published_at=now - timedelta(hours=n, minutes=30),
+            )
     ranked = list(CaseFilter(QueryDict(query)).qs.values_list("title_en", flat=True))
     newest = [f"Quinoa {n}" for n in range(8)]
     if connection.vendor == "postgresql" and candidates < len(ranked):
@@ -333,7 +344,8 @@ def test_pages_of_a_search_with_filters_follow_the_ranking(client, world, monkey
         seen += re.findall(r'<h3 class="card-title"><a href="[^"]+">([^<]+)</a>', content)
     assert seen == expected
     assert len(set(seen)) == 8
-    assert kept_searches.is_kept("quinoa", anchor=province.pk) == (filters == "place, kept")
+    anchor = 0 if filters == "type, kept" else province.pk
+    assert kept_searches.is_kept("quinoa", anchor=anchor) == kept
 
 
 def test_the_kept_total_is_the_number_of_cases_listed(world):

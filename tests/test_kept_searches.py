@@ -64,17 +64,29 @@ def world(few):
     return {"types": types, "counties": counties}
 
 
+def counted_per_type(text, place=None):
+    """The search's counts per type (in ``place``), counted from its matches."""
+    if place is None:
+        typed, _total, _candidates = facets.typed_line_counts(text, timezone.now())
+    else:
+        typed, _total, _candidates = facets.place_line_counts(text, place, timezone.now())
+    return typed
+
+
 def counted(text, place=None):
     """The search's counts and total (in ``place``), counted from its matches."""
     if place is None:
         counts, total, _candidates = facets.line_counts(text, timezone.now())
-    else:
-        counts, total, _candidates = facets.place_line_counts(text, place, timezone.now())
-    return counts, total
+        return counts, total
+    return kept_searches.of_types(counted_per_type(text, place))
 
 
 def kept(text, place=None):
     return kept_searches.counts(text, timezone.now(), anchor=place.pk if place else 0)
+
+
+def kept_per_type(text, place=None):
+    return kept_searches.typed_counts(text, timezone.now(), anchor=place.pk if place else 0)
 
 
 def province(n):
@@ -113,6 +125,7 @@ def test_the_kept_counts_stay_what_counting_the_matches_gives_after_every_kind_o
     place = province(0) if in_place else None
     kept_searches.keep(text, timezone.now(), anchor=place.pk if place else 0)
     assert kept(text, place) == counted(text, place)
+    assert kept_per_type(text, place) == counted_per_type(text, place)
     assert len(kept(text, place)[0]) >= 10
 
     draft = Case.objects.filter(status=Case.Status.DRAFT).first()
@@ -124,6 +137,7 @@ def test_the_kept_counts_stay_what_counting_the_matches_gives_after_every_kind_o
     case.assistance_type = world["types"][0] if case.assistance_type != world["types"][0] else world["types"][1]
     case.save()
     assert kept(text, place) == counted(text, place)
+    assert kept_per_type(text, place) == counted_per_type(text, place)  # the case moved from one type to another
     # Into the place and out of it.
     elsewhere = matching.filter(regions__parent=province(1)).exclude(regions__parent=province(0)).first()
     elsewhere.regions.set([world["counties"][0]])
@@ -139,6 +153,7 @@ def test_the_kept_counts_stay_what_counting_the_matches_gives_after_every_kind_o
     now_too.save()
     matching.first().delete()
     assert kept(text, place) == counted(text, place)
+    assert kept_per_type(text, place) == counted_per_type(text, place)
 
     Case.objects.filter(status=Case.Status.PUBLISHED).update(status=Case.Status.WITHDRAWN)
     cases_changed.send(sender=Case, case_ids=list(Case.objects.values_list("pk", flat=True)))
@@ -190,6 +205,31 @@ def test_the_panel_of_a_search_kept_in_one_place_is_the_panel_counted_from_the_c
     assert totals[0] >= kept_searches.KEEP_MATCHES > totals[1]
 
 
+@pytest.mark.parametrize("filters", ["type=type-0", "type=type-1&type=type-2", "region=province-0&type=type-2"])
+def test_a_kept_search_with_types_ticked_reads_its_counts_per_type(world, monkeypatch, filters):
+    """Its panel is the panel counted from the cases, and it is read without counting: a common word with a
+    type ticked counted all of its matches every time."""
+    monkeypatch.setattr(facets, "FEW_MATCHES", 2)  # the search's matches are too many to read one by one
+    counting = []
+    for name in ("typed_line_counts", "lines_in_region", "matching_lines"):
+        original = getattr(facets, name)
+        monkeypatch.setattr(
+            facets, name, lambda *a, name=name, original=original: counting.append(name) or original(*a)
+        )
+    now = timezone.now()
+    for text in ["tea", "green tea"]:
+        query = f"q={text}&{filters}"
+        selected = facets.selected_values(_valid(query))
+        from_cases = facets.counted_rows(_valid(query), selected, now)
+        expected = sorted((facet, value, int(n), *rest) for facet, value, n, *rest in from_cases if n or facet < 0)
+        assert sorted(map(tuple, facets.count_rows(_valid(query)))) == expected  # counted once, and kept
+        counting.clear()
+        assert sorted(map(tuple, facets.count_rows(_valid(query)))) == expected
+        assert counting == []
+        total = next(n for facet, _value, n, *_rest in expected if facet == facets.TOTAL)
+        assert facets.kept_total(_valid(query)) == total == CaseFilter(QueryDict(query)).qs.count()
+
+
 def test_only_the_most_recently_used_searches_are_kept(world, monkeypatch):
     monkeypatch.setattr(kept_searches, "KEPT_SEARCHES", 2)
     now = timezone.now()
@@ -220,7 +260,9 @@ def test_a_search_too_long_to_keep_is_counted(client, few):
     assert not KeptSearch.objects.exists()
 
 
-@pytest.mark.parametrize("query", ["q=tea", "q=tea&region=province-1"])
+@pytest.mark.parametrize(
+    "query", ["q=tea", "q=tea&region=province-1", "q=tea&type=type-1", "q=tea&region=province-1&type=type-0"]
+)
 def test_the_listing_and_the_api_count_a_kept_search_as_the_queryset_does(client, world, query):
     place = province(1) if "region" in query else None
     kept_searches.keep("tea", timezone.now(), anchor=place.pk if place else 0)

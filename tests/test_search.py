@@ -224,9 +224,10 @@ def test_the_snippet_marks_each_chinese_query_run_where_it_appears(client, q, ma
 def test_a_search_runs_a_constant_number_of_queries(client, django_assert_max_num_queries):
     for n in range(25):
         make_case(title=f"Tea {n}", regions=[make_region()], organizations=[make_organization()])
-    # With the look for a kept search (kept_searches) and, on PostgreSQL, the lock under which a search with
-    # many matches is kept, in a savepoint of the test's transaction (3 statements).
-    with django_assert_max_num_queries(8 if connection.vendor == "postgresql" else 5):
+    # With the look for a kept search (kept_searches), the assistance types (its lines are tallied type by type)
+    # and, on PostgreSQL, the lock under which a search with many matches is kept, in a savepoint of the test's
+    # transaction (3 statements).
+    with django_assert_max_num_queries(9 if connection.vendor == "postgresql" else 6):
         assert len(found(client, "tea")) == 20
 
 
@@ -427,6 +428,8 @@ def test_each_case_has_one_line_of_its_facet_values_as_the_migration_writes_it(s
         expected[case_id].add(f"{facet}:{value}")
     lines = {line.case_id: line for line in CaseFacetLine.objects.all()}
     assert {pk: set(line.facets.split()) for pk, line in lines.items()} == expected
+    types = dict(Case.objects.values_list("pk", "assistance_type_id"))
+    assert {pk: line.case_type for pk, line in lines.items()} == types
     assert {pk: line.published_at for pk, line in lines.items()} == dict(
         Case.objects.values_list("pk", "published_at").filter(status=Case.Status.PUBLISHED)
     ) | dict.fromkeys(Case.objects.exclude(status=Case.Status.PUBLISHED).values_list("pk", flat=True))
@@ -436,7 +439,12 @@ def test_each_case_has_one_line_of_its_facet_values_as_the_migration_writes_it(s
     with connection.cursor() as cursor:
         # fill_lines runs SQL only: a schema editor is more than it needs (and SQLite refuses one in a test).
         migration.fill_lines(apps, SimpleNamespace(connection=connection, execute=cursor.execute))
+        assert set(CaseFacetLine.objects.values_list("case_type", flat=True)) == {0}  # written before types were
+        typed = importlib.import_module("casebook.cases.migrations.0018_kept_search_counts_per_type")
+        editor = SimpleNamespace(connection=connection, execute=cursor.execute, quote_name=connection.ops.quote_name)
+        typed.fill_line_types(apps, editor)
     assert {line.case_id: set(line.facets.split()) for line in CaseFacetLine.objects.all()} == expected
+    assert dict(CaseFacetLine.objects.values_list("case_id", "case_type")) == types
 
 
 @pytest.mark.parametrize("kept", [None, "by its first page", "before"])

@@ -8,8 +8,8 @@ All facets, their labels and the total come from one of five places, by filter s
 
 - no filter: the maintained totals (``FacetTotal``), less the cases scheduled for later;
 - one place, types, or both: the maintained counts per place and type (``FacetCube``, cube_rows);
-- a search matching many cases, without filters or with one place only: the counts kept for it
-  (``KeptSearch``, kept_searches);
+- a search matching many cases, without filters or with types, one place or both: the counts kept for it,
+  per type (``KeptSearch``, kept_searches);
 - a search: the matching cases' lines (``CaseFacetLine``), tallied in Python (line_counts,
   filtered_line_counts), unless a small filter has fewer cases than the search has matches; with one place
   chosen, the lines of that place's matches (lines_in_region);
@@ -351,17 +351,20 @@ def count_rows(filterset):
     now = timezone.now()
     text = filterset.form.cleaned_data.get("q")
     if text and query_groups(text):
+        regions = selected.get("region") or []
+        anchor = anchor_of(selected)  # types alone, one place or both: the search may be kept (search_counts)
         if not selected:
             counts, total, filterset.rank_candidates = search_counts(text, now)
             return search_rows(counts, total, selected)
-        regions = selected.get("region") or []
-        if len(regions) == 1:
-            # The place's matches hold every count (lines_in_region). A search kept for its many matches goes
-            # there at once: reading its matches by key would first fetch every one of them. With no other
-            # filter, the search may be kept in the place itself.
-            lines = None if kept_searches.is_kept(text) else matching_lines(text, now, FEW_MATCHES)
-            if lines is None and place_anchor(selected):
-                counts, total, filterset.rank_candidates = search_counts(text, now, place=regions[0])
+        if anchor is not None or len(regions) == 1:
+            # A search kept for its many matches goes to its kept counts, or else to the place's matches,
+            # which hold every count (lines_in_region), at once: reading its matches by key would first fetch
+            # every one of them.
+            lines = None if kept_searches.is_common(text, anchor or 0) else matching_lines(text, now, FEW_MATCHES)
+            if lines is None and anchor is not None:
+                types = [value_of(SPEC_BY_PARAM["type"], item) for item in selected.get("type") or []]
+                place = regions[0] if anchor else None
+                counts, total, filterset.rank_candidates = search_counts(text, now, place=place, types=types)
                 return search_rows(counts, total, selected)
             if lines is None:
                 lines = lines_in_region(text, regions[0], now)
@@ -543,8 +546,11 @@ def kept_total(filterset):
     selected = selected_values(filterset)
     text = filterset.form.cleaned_data.get("q")
     if text:
-        anchor = place_anchor(selected)
-        kept = kept_searches.counts(text, timezone.now(), anchor) if anchor is not None and query_groups(text) else None
+        anchor = anchor_of(selected)
+        if anchor is None or not query_groups(text):
+            return None
+        types = [value_of(SPEC_BY_PARAM["type"], item) for item in selected.get("type") or []]
+        kept = kept_searches.counts(text, timezone.now(), anchor, types)
         return None if kept is None else kept[1]
     anchor = cube_anchor(filterset, selected) if selected else 0
     if anchor is None:
@@ -564,61 +570,74 @@ def kept_total(filterset):
         return int(cursor.fetchone()[0])
 
 
-def search_counts(text, now, place=None):
-    """line_counts of a search without filters (or with the one filter ``place``: place_line_counts), from
-    its kept counts when it is kept (the first time it is counted with KEEP_MATCHES matches or more, or in
-    a place: kept_searches.keeps)."""
+def search_counts(text, now, place=None, types=()):
+    """line_counts of a search without filters, or with one place (``place``: place_line_counts), types
+    (``types``, their ids) or both, from its kept counts when it is kept (the first time it is counted with
+    KEEP_MATCHES matches or more, or in a place: kept_searches.keeps). Its counts are kept per type, so
+    ticking a type reads the same counts; on PostgreSQL the candidates are then those of the types."""
     anchor = 0 if place is None else place.pk
-    kept = kept_searches.counts(text, now, anchor)
+    kept = kept_searches.counts(text, now, anchor, types)
     if kept is None:
-        count = (lambda: line_counts(text, now)) if place is None else (lambda: place_line_counts(text, place, now))
-        counts, total, candidates = kept_searches.counted(text, now, count, anchor)
-        return counts, total, None if candidates is None else best_first(text, candidates)
-    counts, total = kept
+        count = (
+            (lambda: typed_line_counts(text, now)) if place is None else (lambda: place_line_counts(text, place, now))
+        )
+        typed, _total, candidates = kept_searches.counted(text, now, count, anchor)
+        counts, total = kept_searches.of_types(typed, types)
+        if not types:
+            return counts, total, None if candidates is None else best_first(text, candidates)
+    else:
+        counts, total = kept
     candidates = None
     if connection.vendor == "postgresql":
-        candidates = kept_searches.newest_ranked(text, total, now, RANK_CANDIDATES, anchor)
+        candidates = kept_searches.newest_ranked(text, total, now, RANK_CANDIDATES, anchor, types)
     return counts, total, candidates
 
 
-def place_anchor(selected):
-    """The kept searches' anchor of the ``selected`` filters: 0 for none, a place's id for that one place
-    alone; None for any other filters."""
-    if not selected:
-        return 0
-    regions = selected.get("region") or []
-    return regions[0].pk if selected.keys() == {"region"} and len(regions) == 1 else None
-
-
 def place_line_counts(text, place, now):
-    """line_counts of a search within one place: the place's matches (lines_in_region), each facet's values
-    among them, and the RANK_CANDIDATES newest of them (not yet ranked)."""
-    counts, total, passing = filtered_line_counts(lines_in_region(text, place, now), {})
-    return counts, total, passing[:RANK_CANDIDATES]
+    """typed_line_counts of a search within one place: the place's matches (lines_in_region), each facet's
+    values among them per type, and the RANK_CANDIDATES newest of them (not yet ranked)."""
+    lines = lines_in_region(text, place, now)
+    counts = kept_searches.typed_tokens([(line, case_type) for _case, line, case_type in lines])
+    return counts, len(lines), [case for case, _line, _type in lines[:RANK_CANDIDATES]]
 
 
 def line_counts(text, now):
-    """({(facet, value): count}, total, candidates) over the published cases matching ``text``, every facet
-    at once; on PostgreSQL ``candidates`` are the RANK_CANDIDATES newest, which best_first ranks (else None).
+    """({(facet, value): count}, total, candidates): typed_line_counts, the types together."""
+    typed, total, candidates = typed_line_counts(text, now)
+    return kept_searches.of_types(typed)[0], total, candidates
+
+
+def typed_line_counts(text, now):
+    """({(facet, value, case type): count}, total, candidates) over the published cases matching ``text``,
+    every facet at once; on PostgreSQL ``candidates`` are the RANK_CANDIDATES newest, which best_first ranks
+    (else None).
 
     A common word matches half of all cases: a GROUP BY over their dozen CaseFacet rows each sorts half
     a million rows (most of the time of such a search). Instead the cases' lines (CaseFacetLine, one short
-    row per case) come back as one string, and Python counts its tokens: 3 to 4 times faster, as exact.
+    row per case) come back as one string per type, and Python counts its tokens: 3 to 4 times faster, as
+    exact.
     """
     found, condition, params = matching(text, connection.vendor, alias="s")
-    if connection.vendor == "sqlite":
-        columns = "group_concat(l.facets, ' '), COUNT(*), NULL"
-    else:
+    types = list(AssistanceType.objects.order_by("pk").values_list("pk", flat=True))
+    concat = "group_concat" if connection.vendor == "sqlite" else "string_agg"
+    by_type = [f"{concat}(l.facets, ' ') FILTER (WHERE l.case_type = %s)" for _type in types]
+    newest = "NULL"
+    if connection.vendor != "sqlite":
         newest = "array_agg(l.case_id ORDER BY l.published_at DESC, l.case_id DESC)"
-        columns = f"string_agg(l.facets, ' '), COUNT(*), ({newest})[1:{int(RANK_CANDIDATES)}]"
+        newest = f"({newest})[1:{int(RANK_CANDIDATES)}]"
     sql = (
-        f"SELECT {columns} FROM {found} JOIN {CaseFacetLine._meta.db_table} l ON l.case_id = s.rowid"
-        f" WHERE {condition} AND l.published_at <= %s"
+        f"SELECT COUNT(*), {newest}, {', '.join(['NULL', *by_type])} FROM {found}"
+        f" JOIN {CaseFacetLine._meta.db_table} l ON l.case_id = s.rowid WHERE {condition} AND l.published_at <= %s"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, now])
-        joined, total, candidates = cursor.fetchone()
-    counts = dict(kept_searches.tokens([joined or ""]))
+        cursor.execute(sql, [*types, *params, now])
+        total, candidates, _none, *joined = cursor.fetchone()
+    counts = {
+        (facet, value, case_type): n
+        for case_type, lines in zip(types, joined, strict=True)
+        if lines
+        for (facet, value), n in kept_searches.tokens([lines]).items()
+    }
     if connection.vendor != "sqlite" and candidates is None:
         candidates = []  # no match: nothing to rank
     return counts, total, candidates
@@ -677,9 +696,10 @@ def lines_of_matches(text, now, limit, by_key):
 
 
 def lines_in_region(text, region, now):
-    """[(case id, facets)] of the published cases in ``region`` matching ``text``, newest first. With one place
-    chosen the panel counts only cases inside it (its own places are the places below it), so these lines hold
-    every count: a common word in one province reads that province's lines, not half of all cases' lines."""
+    """[(case id, facets, case type)] of the published cases in ``region`` matching ``text``, newest first.
+    With one place chosen the panel counts only cases inside it (its own places are the places below it), so
+    these lines hold every count: a common word in one province reads that province's lines, not half of all
+    cases' lines."""
     found, condition, params = matching(text, connection.vendor, alias="m")
     # Written as the matches within the place's cases, then their lines: PostgreSQL then hashes the place's
     # cases and passes the matches through, and reads only the passing cases' lines (0.8 s at 1,000,000
@@ -687,7 +707,8 @@ def lines_in_region(text, region, now):
     place = f"SELECT r.case_id FROM {CaseFacet._meta.db_table} r WHERE r.facet = %s AND r.value = %s"
     place += " AND r.published_at <= %s"
     sql = (
-        f"SELECT l.case_id, l.facets FROM (SELECT m.rowid FROM {found} WHERE {condition} AND m.rowid IN ({place}))"
+        f"SELECT l.case_id, l.facets, l.case_type FROM (SELECT m.rowid FROM {found} WHERE {condition}"
+        f" AND m.rowid IN ({place}))"
         f" AS s JOIN {CaseFacetLine._meta.db_table} l ON l.case_id = s.rowid AND l.published_at <= %s"
         " ORDER BY l.published_at DESC, l.case_id DESC"
     )
@@ -708,7 +729,7 @@ def filtered_line_counts(lines, selected):
         for param, items in selected.items()
     }
     tokens, passing = Counter(), []
-    for case_id, facets in lines:
+    for case_id, facets, *_type in lines:
         values = facets.split()
         failing = [prefix for prefix, wanted in chosen.items() if wanted.isdisjoint(values)]
         if not failing:

@@ -105,7 +105,8 @@ def index_batch(case_ids):
         }
         published = published_at if status == Case.Status.PUBLISHED else None
         facet_rows.extend((pk, int(facet), value, published, type_id) for facet, vs in values.items() for value in vs)
-        lines.append((pk, published, " ".join(f"{int(facet)}:{value}" for facet, vs in values.items() for value in vs)))
+        line = " ".join(f"{int(facet)}:{value}" for facet, vs in values.items() for value in vs)
+        lines.append((pk, published, line, type_id))
         names = [
             *(name for region in region_ids for name in regions.names[region]),
             *(name for o in organization_ids for name in organizations[o][1]),
@@ -169,8 +170,9 @@ def write(case_ids, facet_rows, lines, documents):
             [(pk, facet, value, ops.adapt_datetimefield_value(at), t) for pk, facet, value, at, t in facet_rows],
         )
         cursor.executemany(
-            f"INSERT INTO {CaseFacetLine._meta.db_table} (case_id, published_at, facets) VALUES (%s, %s, %s)",
-            [(pk, ops.adapt_datetimefield_value(at), text) for pk, at, text in lines],
+            f"INSERT INTO {CaseFacetLine._meta.db_table} (case_id, published_at, facets, case_type)"
+            " VALUES (%s, %s, %s, %s)",
+            [(pk, ops.adapt_datetimefield_value(at), text, t) for pk, at, text, t in lines],
         )
         cursor.executemany(f"INSERT INTO {search_table} (rowid, document) VALUES (%s, %s)", documents)
     add_counts(after, before, kept_searches.matched(searches, case_ids), matched_before)
@@ -194,7 +196,7 @@ def add_counts(after, before, matched_after=None, matched_before=None):
     searched = kept_searches.changes(after, before, matched_after or {}, matched_before or {})
     upsert(FacetTotal, ["facet", "value"], totals)
     upsert(FacetCube, ["anchor", "facet", "value", "case_type"], cube)
-    upsert(KeptSearchCount, ["search_id", "facet", "value"], searched)
+    upsert(KeptSearchCount, ["search_id", "facet", "value", "case_type"], searched)
 
 
 def cube_counts(rows):

@@ -23,7 +23,7 @@ from datetime import timedelta
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 
-from .models import Case, CaseFacet, CaseFacetLine, FacetTotal, KeptSearch, KeptSearchCount, SearchDocument
+from .models import Case, CaseFacet, CaseFacetLine, FacetCube, FacetTotal, KeptSearch, KeptSearchCount, SearchDocument
 from .search import matches_sql, matching, tsquery
 
 KEEP_MATCHES = 5000
@@ -33,30 +33,56 @@ KEPT_SEARCHES = 50
 USE_GRANULARITY = timedelta(hours=1)
 
 
-def counts(text, now, anchor=0):
-    """({(facet, value): count}, total) of the published cases matching ``text`` (in the place ``anchor``),
-    from its kept counts less the cases scheduled for later; None when the search is not kept."""
+def counts(text, now, anchor=0, types=()):
+    """({(facet, value): count}, total) of the published cases matching ``text`` (in the place ``anchor``)
+    of the assistance types ``types`` (all when empty), as ``of_types`` gives them from the kept counts;
+    None when the search is not kept."""
+    found = typed_counts(text, now, anchor)
+    return None if found is None else of_types(found, types)
+
+
+def typed_counts(text, now, anchor=0):
+    """Counter {(facet, value, case type): cases} of the published cases matching ``text`` (in the place
+    ``anchor``), from its kept counts less the cases scheduled for later; None when the search is not kept."""
     kept = KeptSearch.objects.filter(query=tsquery(text), anchor=anchor).first()
     if kept is None:
         return None
     if kept.used_at < now - USE_GRANULARITY:
         KeptSearch.objects.filter(pk=kept.pk).update(used_at=now)
+    rows = KeptSearchCount.objects.filter(search=kept).exclude(count=0)
     found = Counter(
-        {
-            (facet, value): n
-            for facet, value, n in KeptSearchCount.objects.filter(search=kept)
-            .exclude(count=0)
-            .values_list("facet", "value", "count")
-        }
+        {(facet, value, t): n for facet, value, t, n in rows.values_list("facet", "value", "case_type", "count")}
     )
-    found.subtract(tokens(scheduled_lines(text, now, anchor)))
-    found = {key: n for key, n in found.items() if n > 0}
-    return found, total_of(found)
+    found.subtract(typed_tokens(scheduled_lines(text, now, anchor)))
+    return Counter({key: n for key, n in found.items() if n > 0})
+
+
+def of_types(found, types=()):
+    """({(facet, value): cases}, total) from counts per type ``found`` {(facet, value, case type): cases}, for
+    the cases of ``types`` (all when empty): each facet's values among those cases, but the types' own among
+    cases of every type (a facet is counted without its own filter); the total, how many cases are of
+    ``types`` (every case has one type)."""
+    wanted = set(types)
+    counts, total = Counter(), 0
+    for (facet, value, case_type), n in found.items():
+        of_wanted = not wanted or case_type in wanted
+        if facet == CaseFacet.Facet.TYPE:
+            total += n if of_wanted else 0
+        elif not of_wanted:
+            continue
+        counts[facet, value] += n
+    return {key: n for key, n in counts.items() if n > 0}, total
 
 
 def is_kept(text, anchor=0):
     """Whether ``text`` is kept (in the place ``anchor``)."""
     return KeptSearch.objects.filter(query=tsquery(text), anchor=anchor).exists()
+
+
+def is_common(text, anchor=0):
+    """Whether ``text`` is kept among all cases or in the place ``anchor``: it matched more than
+    facets.FEW_MATCHES cases when it was (see above)."""
+    return KeptSearch.objects.filter(query=tsquery(text), anchor__in={0, anchor}).exists()
 
 
 def keeps(total, anchor):
@@ -65,32 +91,28 @@ def keeps(total, anchor):
     return bool(anchor) or total >= KEEP_MATCHES
 
 
-def total_of(found):
-    """Every case has one type: the number of cases is the sum of the types' counts."""
-    return sum(n for (facet, _value), n in found.items() if facet == CaseFacet.Facet.TYPE)
-
-
 def scheduled_lines(text, now, anchor=0):
-    """The facet lines of the published cases with a time still to come that match ``text`` (in ``anchor``)."""
+    """[(facet line, case type)] of the published cases with a time still to come that match ``text`` (in
+    ``anchor``)."""
     later = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=now).order_by().values("pk")
     later_sql, later_params = later.query.sql_with_params()
     match_sql, params = matches_sql(text, connection.vendor, alias="s")
     sql = (
-        f"SELECT l.facets FROM {CaseFacetLine._meta.db_table} l JOIN {SearchDocument._meta.db_table} s"
+        f"SELECT l.facets, l.case_type FROM {CaseFacetLine._meta.db_table} l JOIN {SearchDocument._meta.db_table} s"
         f" ON s.rowid = l.case_id WHERE l.case_id IN ({later_sql}) AND {match_sql}"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*later_params, *params])
-        return within(anchor, [row[0] for row in cursor.fetchall()])
+        return within(anchor, cursor.fetchall())
 
 
-def within(anchor, lines):
-    """The facet lines ``lines`` of the cases in the place ``anchor`` (every line when 0): a case's line holds
+def within(anchor, rows):
+    """The rows [(facet line, …)] of the cases in the place ``anchor`` (every row when 0): a case's line holds
     its places and every place above them."""
     if not anchor:
-        return lines
+        return rows
     place = f"{int(CaseFacet.Facet.REGION)}:{int(anchor)}"
-    return [line for line in lines if place in line.split()]
+    return [row for row in rows if place in row[0].split()]
 
 
 def tokens(lines):
@@ -99,9 +121,24 @@ def tokens(lines):
     return Counter({tuple(int(part) for part in token.split(":")): n for token, n in counted.items()})
 
 
+def typed_tokens(rows):
+    """Counter {(facet, value, case type): cases} of [(facet line, case type)], tallied type by type."""
+    by_type = {}
+    for line, case_type in rows:
+        by_type.setdefault(case_type, []).append(line)
+    return Counter(
+        {
+            (facet, value, case_type): n
+            for case_type, lines in by_type.items()
+            for (facet, value), n in tokens(lines).items()
+        }
+    )
+
+
 def counted(text, now, count, anchor=0):
-    """``count()``, the facet counts of the published cases matching ``text`` (in the place ``anchor``) as
-    (counts, total, candidates) (facets.line_counts), with the search kept from them where it ``keeps``.
+    """``count()``, the facet counts per type of the published cases matching ``text`` (in the place
+    ``anchor``) as (counts, total, candidates) (facets.typed_line_counts), with the search kept from them
+    where it ``keeps``.
 
     On PostgreSQL the count is made holding the search index for sharing: no write comes between the count
     and the kept search (a write locks the index for writing before it reads which searches are kept,
@@ -123,7 +160,7 @@ def counted(text, now, count, anchor=0):
                 if kept is not None:
                     found = Counter(counts)
                     # The kept counts hold the cases scheduled for later.
-                    found.update(tokens(scheduled_lines(text, now, anchor)))
+                    found.update(typed_tokens(scheduled_lines(text, now, anchor)))
                     store(kept, found)
             return result
     except OperationalError as error:
@@ -149,7 +186,7 @@ def keep(text, now, anchor=0):
         if not keeps(len(lines), anchor):
             transaction.set_rollback(True)
             return
-        store(kept, tokens(lines))
+        store(kept, typed_tokens(lines))
 
 
 def new_search(text, now, anchor=0):
@@ -166,10 +203,14 @@ def new_search(text, now, anchor=0):
 
 
 def store(kept, found):
-    """Write the counts ``found`` {(facet, value): cases} of the new search ``kept``, and drop the searches
-    used least recently beyond KEPT_SEARCHES."""
+    """Write the counts ``found`` {(facet, value, case type): cases} of the new search ``kept``, and drop the
+    searches used least recently beyond KEPT_SEARCHES."""
     KeptSearchCount.objects.bulk_create(
-        [KeptSearchCount(search=kept, facet=facet, value=value, count=n) for (facet, value), n in found.items() if n],
+        [
+            KeptSearchCount(search=kept, facet=facet, value=value, case_type=case_type, count=n)
+            for (facet, value, case_type), n in found.items()
+            if n
+        ],
         batch_size=2000,
     )
     stale = KeptSearch.objects.exclude(pk=kept.pk).order_by("-used_at", "-pk").values_list("pk", flat=True)
@@ -177,15 +218,15 @@ def store(kept, found):
 
 
 def matching_lines(text):
-    """The facet lines of every published case matching ``text`` (scheduled ones included)."""
+    """[(facet line, case type)] of every published case matching ``text`` (scheduled ones included)."""
     found, condition, params = matching(text, connection.vendor, alias="s")
     sql = (
-        f"SELECT l.facets FROM {found} JOIN {CaseFacetLine._meta.db_table} l"
+        f"SELECT l.facets, l.case_type FROM {found} JOIN {CaseFacetLine._meta.db_table} l"
         f" ON l.case_id = s.rowid WHERE {condition} AND l.published_at IS NOT NULL"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        return [row[0] for row in cursor.fetchall()]
+        return cursor.fetchall()
 
 
 # Kept by indexing.write
@@ -228,46 +269,49 @@ def matched(searches, case_ids):
 
 
 def changes(after, before, matched_after, matched_before):
-    """Counter {(search id, facet, value): delta} moving the kept searches' counts from the published facet
-    rows ``before`` of the cases they matched (``matched_before``) to the rows ``after`` of those they match
-    now, the rows as indexing.add_counts has them [(case, facet, value, case_type)]."""
+    """Counter {(search id, facet, value, case type): delta} moving the kept searches' counts from the
+    published facet rows ``before`` of the cases they matched (``matched_before``) to the rows ``after`` of
+    those they match now, the rows as indexing.add_counts has them [(case, facet, value, case_type)]."""
     change = Counter()
     for rows, by_search, sign in ((after, matched_after, 1), (before, matched_before, -1)):
         if not by_search:
             continue
         by_case = {}
-        for pk, facet, value, _type in rows:
-            by_case.setdefault(pk, []).append((facet, value))
+        for pk, facet, value, case_type in rows:
+            by_case.setdefault(pk, []).append((facet, value, case_type))
         for search, case_ids in by_search.items():
             for pk in case_ids:
-                for facet, value in by_case.get(pk, ()):
-                    change[search, facet, value] += sign
+                for facet, value, case_type in by_case.get(pk, ()):
+                    change[search, facet, value, case_type] += sign
     return change
 
 
-def newest_ranked(text, total, now, limit, anchor=0):
-    """The ids of the ``limit`` newest published cases matching ``text`` (in the place ``anchor``) on
-    PostgreSQL, as facets.best_first orders them (best match first, then newest), given that ``total``
-    published cases match it.
+def newest_ranked(text, total, now, limit, anchor=0, types=()):
+    """The ids of the ``limit`` newest published cases matching ``text`` (in the place ``anchor``, of the
+    assistance types ``types`` when any) on PostgreSQL, as facets.best_first orders them (best match first,
+    then newest), given that ``total`` such cases match it.
 
-    The newest published cases (along case_newest_idx; of a place, along case_facet_value_idx) are read in
-    chunks and checked against the search (a word in a fifth of all cases: about 5,000 checked for 1,000
-    found), each ranked as it is checked (one read of its vector), instead of every match sorted by time."""
+    The newest published cases (along case_newest_idx; of a place, along case_facet_value_idx, which holds
+    each row's type) are read in chunks and checked against the search (a word in a fifth of all cases: about
+    5,000 checked for 1,000 found), each ranked as it is checked (one read of its vector), instead of every
+    match sorted by time."""
+    Facet = CaseFacet.Facet
     if anchor:
-        place = {"facet": CaseFacet.Facet.REGION, "value": anchor}
-        published = FacetTotal.objects.filter(**place).values_list("count", flat=True).first() or 0
-        newest = (
-            CaseFacet.objects.filter(**place, published_at__lte=now)
-            .order_by("-published_at", "-case_id")
-            .values_list("case_id", flat=True)
-        )
+        place = {"facet": Facet.REGION, "value": anchor}
+        newest = CaseFacet.objects.filter(**place, published_at__lte=now)
+        sizes = FacetTotal.objects.filter(**place)
+        if types:
+            newest = newest.filter(case_type__in=types)
+            sizes = FacetCube.objects.filter(anchor=anchor, facet=Facet.TYPE, value__in=types)
+        newest = newest.order_by("-published_at", "-case_id").values_list("case_id", flat=True)
     else:
-        published = sum(FacetTotal.objects.filter(facet=CaseFacet.Facet.TYPE).values_list("count", flat=True))
-        newest = (
-            Case.objects.filter(status=Case.Status.PUBLISHED, published_at__lte=now)
-            .order_by("-published_at", "-pk")
-            .values_list("pk", flat=True)
-        )
+        newest = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__lte=now)
+        sizes = FacetTotal.objects.filter(facet=Facet.TYPE)
+        if types:
+            newest = newest.filter(assistance_type_id__in=types)
+            sizes = sizes.filter(value__in=types)
+        newest = newest.order_by("-published_at", "-pk").values_list("pk", flat=True)
+    published = sum(sizes.values_list("count", flat=True))
     query = tsquery(text)
     sql = (
         "SELECT s.rowid, ts_rank(s.vector, to_tsquery('simple', %s)) FROM"

@@ -900,6 +900,10 @@ class CaseFacetLine(models.Model):
     case = models.OneToOneField(Case, on_delete=models.CASCADE, primary_key=True, related_name="+")
     published_at = models.DateTimeField(null=True)
     facets = models.TextField()
+    # The case's assistance type, as on CaseFacet: a search's lines are tallied type by type in one pass
+    # (facets.typed_line_counts), for the counts a kept search keeps per type. A default in the database too:
+    # migration 0010 wrote lines before there was a type.
+    case_type = models.BigIntegerField(db_default=0)
 
     def __str__(self):
         return f"{self.case_id}: {self.facets}"
@@ -970,16 +974,20 @@ class KeptSearch(models.Model):
 
 
 class KeptSearchCount(models.Model):
-    """How many published cases (scheduled ones included) among a kept search's matches have each facet
-    value. Cases scheduled for later are subtracted when read."""
+    """How many published cases (scheduled ones included) of each assistance type among a kept search's
+    matches have each facet value: as ``FacetCube`` per type, so that the panel of the search with types
+    ticked reads them too. Cases scheduled for later are subtracted when read."""
 
     search = models.ForeignKey(KeptSearch, on_delete=models.CASCADE, related_name="counts")
     facet = models.PositiveSmallIntegerField(choices=CaseFacet.Facet.choices)
     value = models.BigIntegerField()
+    case_type = models.BigIntegerField()
     count = models.IntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["search", "facet", "value"], name="kept_search_count_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["search", "facet", "value", "case_type"], name="kept_search_count_unique")
+        ]
 
     def __str__(self):
         return f"{self.search_id}: {self.get_facet_display()} {self.value}: {self.count}"
