@@ -205,13 +205,12 @@ def new_search(text, now, anchor=0):
 def store(kept, found):
     """Write the counts ``found`` {(facet, value, case type): cases} of the new search ``kept``, and drop the
     searches used least recently beyond KEPT_SEARCHES."""
-    KeptSearchCount.objects.bulk_create(
-        [
-            KeptSearchCount(search=kept, facet=facet, value=value, case_type=case_type, count=n)
-            for (facet, value, case_type), n in found.items()
-            if n
-        ],
-        batch_size=2000,
+    from .indexing import upsert  # indexing imports this module
+
+    # One statement of arrays on PostgreSQL: a common word has some 30,000 counts at 100,000 cases (a
+    # thousand organizations, each counted per type), 1.7 s as model instances.
+    upsert(
+        KeptSearchCount, ["search_id", "facet", "value", "case_type"], {(kept.pk, *key): n for key, n in found.items()}
     )
     stale = KeptSearch.objects.exclude(pk=kept.pk).order_by("-used_at", "-pk").values_list("pk", flat=True)
     KeptSearch.objects.filter(pk__in=list(stale[KEPT_SEARCHES - 1 :])).delete()
