@@ -84,6 +84,8 @@ def pages():
         ("search_rare_zh_filtered", f"/en/cases/?q={RARE_WORDS[0]}&type={type_slug}", True),
         ("search_common", f"/en/cases/?q={COMMON_WORDS[1]}", True),
         ("search_common_zh", f"/en/cases/?q={COMMON_WORDS[0]}", True),
+        # The same word with a type ticked: its counts kept per type.
+        ("search_common_filtered", f"/en/cases/?q={COMMON_WORDS[1]}&type={type_slug}", True),
         # A word in half of all cases, in one province: that province's matches (facets.lines_in_region).
         ("search_common_in_province", f"/en/cases/?q={COMMON_WORDS[1]}&region={province.slug}", True),
         # The first time ever: the search counted from its matches, then kept (casebook/cases/kept_searches.py).
