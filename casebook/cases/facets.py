@@ -351,11 +351,11 @@ def count_rows(filterset):
     now = timezone.now()
     text = filterset.form.cleaned_data.get("q")
     if text and query_groups(text):
-        regions = selected.get("region") or []
-        anchor = anchor_of(selected)  # types alone, one place or both: the search may be kept (search_counts)
         if not selected:
             counts, total, filterset.rank_candidates = search_counts(text, now)
             return search_rows(counts, total, selected)
+        regions = selected.get("region") or []
+        anchor = anchor_of(selected)  # types alone, one place or both: the search may be kept (search_counts)
         if anchor is not None or len(regions) == 1:
             # A search kept for its many matches goes to its kept counts, or else to the place's matches,
             # which hold every count (lines_in_region), at once: reading its matches by key would first fetch
@@ -626,12 +626,12 @@ def typed_line_counts(text, now):
         newest = "array_agg(l.case_id ORDER BY l.published_at DESC, l.case_id DESC)"
         newest = f"({newest})[1:{int(RANK_CANDIDATES)}]"
     sql = (
-        f"SELECT COUNT(*), {newest}, {', '.join(['NULL', *by_type])} FROM {found}"
+        f"SELECT {', '.join(['COUNT(*)', newest, *by_type])} FROM {found}"
         f" JOIN {CaseFacetLine._meta.db_table} l ON l.case_id = s.rowid WHERE {condition} AND l.published_at <= %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [*types, *params, now])
-        total, candidates, _none, *joined = cursor.fetchone()
+        total, candidates, *joined = cursor.fetchone()
     counts = {
         (facet, value, case_type): n
         for case_type, lines in zip(types, joined, strict=True)
