@@ -362,7 +362,7 @@ def count_rows(filterset):
             # every one of them.
             lines = None if kept_searches.is_common(text, anchor or 0) else matching_lines(text, now, FEW_MATCHES)
             if lines is None and anchor is not None:
-                types = [value_of(SPEC_BY_PARAM["type"], item) for item in selected.get("type") or []]
+                types = selected_types(selected)
                 place = regions[0] if anchor else None
                 counts, total, filterset.rank_candidates = search_counts(text, now, place=place, types=types)
                 return search_rows(counts, total, selected)
@@ -533,9 +533,14 @@ def cube_counts(anchor, spec, others, selected, now):
     return sql, params
 
 
+def selected_types(selected):
+    """The ids of the selected types."""
+    return [value_of(SPEC_BY_PARAM["type"], item) for item in selected.get("type") or []]
+
+
 def of_selected_types(selected):
     """(type ids, condition on ``case_type``) of the selected types; no condition when none is selected."""
-    types = [value_of(SPEC_BY_PARAM["type"], item) for item in selected.get("type") or []]
+    types = selected_types(selected)
     return types, f" AND case_type IN ({marks(types)})" if types else ""
 
 
@@ -549,7 +554,7 @@ def kept_total(filterset):
         anchor = anchor_of(selected)
         if anchor is None or not query_groups(text):
             return None
-        types = [value_of(SPEC_BY_PARAM["type"], item) for item in selected.get("type") or []]
+        types = selected_types(selected)
         kept = kept_searches.counts(text, timezone.now(), anchor, types)
         return None if kept is None else kept[1]
     anchor = cube_anchor(filterset, selected) if selected else 0
