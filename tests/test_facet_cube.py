@@ -1,6 +1,6 @@
-"""The panel's short ways: the kept counts of one place and of types (FacetCube), maintained through every
-kind of change, and the lines of a search's few matches counted in Python. Each gives exactly what
-counting the cases gives."""
+"""The panel's short ways: the kept counts of one place, theme, kind of organization, collection or year and
+of types (FacetCube), maintained through every kind of change, and the lines of a search's few matches
+counted in Python. Each gives exactly what counting the cases gives."""
 
 import random
 import re
@@ -17,9 +17,9 @@ from django.utils import timezone
 from casebook.cases import facets, kept_searches
 from casebook.cases.filters import CaseFilter
 from casebook.cases.indexing import recount_totals
-from casebook.cases.models import Case, CaseFacet, Collection, FacetCube, Theme
+from casebook.cases.models import ANCHOR_FACETS, Case, CaseFacet, Collection, FacetCube, Theme
 from casebook.cases.signals import cases_changed
-from casebook.organizations.models import Commissioner
+from casebook.organizations.models import Commissioner, Organization
 from casebook.regions.models import Region
 
 from .factories import (
@@ -76,7 +76,9 @@ def world():
 
 
 def kept():
-    return {(c.anchor, c.facet, c.value, c.case_type): c.count for c in FacetCube.objects.exclude(count=0)}
+    return {
+        (c.anchor_facet, c.anchor, c.facet, c.value, c.case_type): c.count for c in FacetCube.objects.exclude(count=0)
+    }
 
 
 def fresh():
@@ -88,14 +90,16 @@ def fresh():
         by_case.setdefault(pk, []).append((facet, value, case_type))
     counts = Counter()
     for rows in by_case.values():
-        for anchor in [0, *(value for facet, value, _type in rows if facet == CaseFacet.Facet.REGION)]:
-            counts.update((anchor, *row) for row in rows)
+        anchors = {(facet, value) for facet, value, _type in rows if facet in ANCHOR_FACETS}
+        for anchor in [(CaseFacet.Facet.REGION, 0), *anchors]:
+            counts.update((*anchor, *row) for row in rows)
     return dict(counts)
 
 
 def test_the_kept_counts_match_a_fresh_count_after_every_kind_of_change(world):
     assert kept() == fresh()
     assert len(kept()) > 100
+    assert {anchor_facet for anchor_facet, *_rest in kept()} == ANCHOR_FACETS
     draft = Case.objects.filter(status=Case.Status.DRAFT).first()
     draft.status, draft.published_at = Case.Status.PUBLISHED, timezone.now()
     draft.save()
@@ -118,12 +122,22 @@ def test_a_recount_gives_the_maintained_counts(world):
 
 
 def states(world):
-    """Every filter state the kept counts answer: one place with no type, one or two; types alone."""
+    """Every filter state the kept counts answer: one place, theme, kind of organization, collection or year
+    with no type, one or two; types alone."""
     types = [t.slug for t in world["types"]]
     type_choices = [[], [types[0]], [types[1]], [types[0], types[2]]]
-    for region in world["regions"]:
+    anchors = [
+        *(f"region={region.slug}" for region in world["regions"]),
+        *(f"theme={slug}" for slug in Theme.objects.values_list("slug", flat=True)),
+        *(f"collection={slug}" for slug in Collection.objects.values_list("slug", flat=True)),
+        "org_kind=enterprise",
+        "org_kind=association",
+        "year=2019",
+        "year=2022",
+    ]
+    for anchor in anchors:
         for chosen in type_choices:
-            yield QueryDict("&".join([f"region={region.slug}", *(f"type={t}" for t in chosen)]))
+            yield QueryDict("&".join([anchor, *(f"type={t}" for t in chosen)]))
     for chosen in type_choices[1:]:
         yield QueryDict("&".join(f"type={t}" for t in chosen))
 
@@ -144,7 +158,7 @@ def test_the_kept_counts_give_the_panel_that_counting_the_cases_gives(world):
         counted = as_compared(facets.counted_rows(filterset, selected, now))
         assert as_compared(facets.cube_rows(anchor, selected, now)) == counted, query.urlencode()
         compared += sum(1 for row in counted if row[2])
-    assert compared > 500  # the states are not all empty
+    assert compared > 800  # the states are not all empty
 
 
 def option_values(spec, selected):
@@ -173,47 +187,91 @@ COUNTED_STATES = [
     "region=province-0&org_kind=enterprise&year=2019",
     "region=province-0&region=province-1&type={type}",
     "region=county-000&region=province-1",
-    "type={type}&theme={theme}",
-    "theme={theme}",
+    "theme={theme}&theme={other_theme}",
+    "theme={theme}&year=2020&type={type}",
     "year=2021&collection={collection}",
+    "year=2019&year=2021",
+    "commissioner={commissioner}",
+    "organization={organization}&type={type}",
     "region=province-1&commissioner={commissioner}&type={type}&type={other_type}",
 ]
 
 
-def test_every_count_is_the_number_of_cases_its_option_would_list(world):
-    """The panel's definition, checked against the filter set itself for states the cube does not answer
-    whole (some of their facets it answers, the others are counted): each option's count is how many cases
-    the listing shows with that option as its facet's only value and the other filters as they are."""
-    slugs = {
+def state_slugs(world):
+    return {
         "type": world["types"][0].slug,
         "other_type": world["types"][1].slug,
         "theme": Theme.objects.first().slug,
+        "other_theme": Theme.objects.last().slug,
+        "organization": Organization.objects.first().slug,
         "collection": Collection.objects.first().slug,
         "commissioner": Commissioner.objects.first().slug,
     }
+
+
+def checked_panel(query, rows, selected):
+    """Assert that each option's count in ``rows`` is how many cases the listing shows with that option as its
+    facet's only value and the other filters as they are; returns the sum of the counts."""
+    checked = 0
+    filterset = CaseFilter(query)
+    assert int(next(row[2] for row in rows if row[0] == facets.TOTAL)) == filterset.qs.count(), query
+    for spec in facets.SPECS:
+        listed = {
+            url_value(spec, value, slug): int(count)
+            for facet, value, count, slug, *_names in rows
+            if facet == spec.facet
+        }
+        expected = {}
+        for value in option_values(spec, selected):
+            option = query.copy()
+            option.setlist(spec.param, [value])
+            expected[value] = CaseFilter(option).qs.count()
+        assert listed == {value: n for value, n in expected.items() if n}, (query.urlencode(), spec.param)
+        checked += sum(listed.values())
+    return checked
+
+
+def test_every_count_is_the_number_of_cases_its_option_would_list(world):
+    """The panel's definition, checked against the filter set itself for states the cube does not answer
+    whole (some of their facets it answers, the others are counted)."""
+    slugs = state_slugs(world)
     checked = 0
     for state in COUNTED_STATES:
         query = QueryDict(state.format(**slugs))
         filterset = CaseFilter(query)
         assert filterset.is_valid(), filterset.errors
         selected = facets.selected_values(filterset)
-        rows = facets.count_rows(filterset)
         assert facets.cube_anchor(filterset, selected) is None, state
-        assert int(next(row[2] for row in rows if row[0] == facets.TOTAL)) == filterset.qs.count(), state
-        for spec in facets.SPECS:
-            listed = {
-                url_value(spec, value, slug): int(count)
-                for facet, value, count, slug, *_names in rows
-                if facet == spec.facet
-            }
-            expected = {}
-            for value in option_values(spec, selected):
-                option = query.copy()
-                option.setlist(spec.param, [value])
-                expected[value] = CaseFilter(option).qs.count()
-            assert listed == {value: n for value, n in expected.items() if n}, (state, spec.param)
-            checked += sum(listed.values())
+        checked += checked_panel(query, facets.count_rows(filterset), selected)
     assert checked > 300  # the states are not all empty
+
+
+CUBE_STATES = [
+    "theme={theme}",
+    "theme={other_theme}&type={type}",
+    "org_kind=enterprise&type={type}&type={other_type}",
+    "collection={collection}",
+    "year=2020",
+    "year=2021&type={other_type}",
+    "region=prefecture-10&type={type}",
+]
+
+
+def test_the_cube_gives_each_option_the_number_of_cases_it_would_list(world):
+    """The same definition for states the cube answers whole: one place, theme, kind of organization, collection
+    or year, with types or without. A facet is counted without its own filter: the themes of a theme's listing
+    are counted among all cases of its types, not among the theme's own."""
+    slugs = state_slugs(world)
+    checked = 0
+    for state in CUBE_STATES:
+        query = QueryDict(state.format(**slugs))
+        filterset = CaseFilter(query)
+        assert filterset.is_valid(), filterset.errors
+        selected = facets.selected_values(filterset)
+        anchor = facets.cube_anchor(filterset, selected)
+        assert anchor is not None, state
+        checked += checked_panel(query, facets.cube_rows(anchor, selected, timezone.now()), selected)
+    assert checked > 300
 
 
 def search_states(world):
@@ -375,7 +433,19 @@ def test_the_listing_of_a_place_reads_the_kept_counts(client, world):
     total = client.get(url).context["panel"].total
     assert total == Case.objects.published().in_region(province).count() > 0
     # One more case of one type kept for the province, without a new data version: only the cube knows it.
-    row = FacetCube.objects.filter(anchor=province.pk, facet=CaseFacet.Facet.TYPE).first()
+    row = FacetCube.objects.filter(anchor_facet=CaseFacet.Facet.REGION, anchor=province.pk, facet=CaseFacet.Facet.TYPE)
+    row = row.first()
     FacetCube.objects.filter(pk=row.pk).update(count=F("count") + 1)
+    cache.clear()
+    assert client.get(url).context["panel"].total == total + 1
+
+
+def test_the_listing_of_a_theme_reads_the_kept_counts(client, world):
+    theme = Theme.objects.first()
+    url = f"/en/cases/?theme={theme.slug}"
+    total = client.get(url).context["panel"].total
+    assert total == Case.objects.published().filter(themes=theme).count() > 0
+    row = FacetCube.objects.filter(anchor_facet=CaseFacet.Facet.THEME, anchor=theme.pk, facet=CaseFacet.Facet.TYPE)
+    FacetCube.objects.filter(pk=row.first().pk).update(count=F("count") + 1)
     cache.clear()
     assert client.get(url).context["panel"].total == total + 1

@@ -7,14 +7,15 @@ would list given the other active filters ("Shaanxi (12)").
 All facets, their labels and the total come from one of five places, by filter state (count_rows):
 
 - no filter: the maintained totals (``FacetTotal``), less the cases scheduled for later;
-- one place, types, or both: the maintained counts per place and type (``FacetCube``, cube_rows);
+- one value of an anchor facet (a place, a theme, a kind of organization, a collection, a year), types, or
+  both: the maintained counts per anchor and type (``FacetCube``, cube_rows);
 - a search matching many cases, without filters or with types, one place or both: the counts kept for it,
   per type (``KeptSearch``, kept_searches);
 - a search: the matching cases' lines (``CaseFacetLine``), tallied in Python (line_counts,
   filtered_line_counts), unless a small filter has fewer cases than the search has matches; with one place
   chosen, the lines of that place's matches (lines_in_region);
 - otherwise: one UNION ALL query over ``CaseFacet``, each branch a GROUP BY over the cases the other filters
-  leave, or read from ``FacetCube`` where those are one place and types (counted_rows).
+  leave, or read from ``FacetCube`` where those are one anchor value and types (counted_rows).
 
 The rows are cached under the filter state and the version of the published data (``versions``), with the
 cases a search ranks, already ranked (best_first, page_ids).
@@ -39,7 +40,10 @@ from casebook.regions.models import Region
 
 from . import kept_searches
 from .models import (
+    ANCHOR_FACETS,
+    EVERYWHERE,
     TRANSLATED_COLUMNS,
+    Anchor,
     AssistanceType,
     Case,
     CaseFacet,
@@ -355,15 +359,15 @@ def count_rows(filterset):
             counts, total, filterset.rank_candidates = search_counts(text, now)
             return search_rows(counts, total, selected)
         regions = selected.get("region") or []
-        anchor = anchor_of(selected)  # types alone, one place or both: the search may be kept (search_counts)
-        if anchor is not None or len(regions) == 1:
+        kept_in = kept_place(selected)  # types alone, one place or both: the search may be kept (search_counts)
+        if kept_in is not None or len(regions) == 1:
             # A search kept for its many matches goes to its kept counts, or else to the place's matches,
             # which hold every count (lines_in_region), at once: reading its matches by key would first fetch
             # every one of them.
-            lines = None if kept_searches.is_common(text, anchor or 0) else matching_lines(text, now, FEW_MATCHES)
-            if lines is None and anchor is not None:
+            lines = None if kept_searches.is_common(text, kept_in or 0) else matching_lines(text, now, FEW_MATCHES)
+            if lines is None and kept_in is not None:
                 types = selected_types(selected)
-                place = regions[0] if anchor else None
+                place = regions[0] if kept_in else None
                 counts, total, filterset.rank_candidates = search_counts(text, now, place=place, types=types)
                 return search_rows(counts, total, selected)
             if lines is None:
@@ -382,8 +386,9 @@ def count_rows(filterset):
 
 def counted_rows(filterset, selected, now):
     """count_rows counted from the facet rows of the cases each branch counts over. A facet whose other filters
-    are only one place, types, or both (say Sichuan and a theme, for the themes) reads its counts from the
-    cube (cube_counts): with one such filter chosen, the largest set of all, the whole place, is not walked."""
+    are only one value of an anchor facet, types, or both (say Sichuan and a theme, for the themes; a theme and
+    a year, for the years) reads its counts from the cube (cube_counts): with one such filter chosen, the
+    largest set of all, the whole place or theme, is not walked."""
     text = filterset.form.cleaned_data.get("q")
     sets = CaseSets()
     cases_of, from_cube = {}, {}
@@ -444,39 +449,58 @@ def narrowed(sets, cases_of, selected):
 
 
 def cube_anchor(filterset, selected):
-    """The FacetCube anchor whose counts answer this filter state (one place, with types or without: its
-    region id; types alone: 0), or None when the counts are counted."""
+    """The FacetCube anchor whose counts answer this filter state (anchor_of), or None when the counts are
+    counted (a search, no filter, or filters the cube does not keep)."""
     if filterset.form.cleaned_data.get("q") or not selected:
         return None
     return anchor_of(selected)
 
 
 def anchor_of(selected):
-    """The FacetCube anchor of the ``selected`` filters, or None when they are not one place and types."""
+    """The FacetCube anchor of the ``selected`` filters: EVERYWHERE for types alone; for one value of one
+    anchor facet (a place, a theme, a kind of organization, a collection, a year), with types or without,
+    that value; None otherwise."""
     others = {param: values for param, values in selected.items() if param != "type"}
     if not others:
-        return 0
-    if list(others) == ["region"] and len(others["region"]) == 1:
-        return others["region"][0].pk
-    return None
+        return EVERYWHERE
+    if len(others) != 1:
+        return None
+    ((param, items),) = others.items()
+    spec = SPEC_BY_PARAM[param]
+    if len(items) != 1 or spec.facet not in ANCHOR_FACETS:
+        return None
+    return Anchor(int(spec.facet), value_of(spec, items[0]))
+
+
+def kept_place(selected):
+    """Where a search with the ``selected`` filters may be kept (kept_searches, which keeps searches among all
+    cases or in one place): 0 for types alone, the region id of one place with types or without; else None."""
+    anchor = anchor_of(selected)
+    return anchor.value if anchor is not None and anchor.facet == Facet.REGION else None
 
 
 def cube_rows(anchor, selected, now):
-    """count_rows for the cases of one place (``anchor``) or all of them (0), of the selected types or all:
-    every facet's counts, the total and the trail read from FacetCube, less the cases scheduled for later."""
+    """count_rows for the cases of the ``anchor`` (one place, one theme, …, or EVERYWHERE), of the selected
+    types or all: every facet's counts, the total and the trail read from FacetCube, less the cases scheduled
+    for later. The anchor's own facet lists its values among all cases of those types (a facet is counted
+    without its own filter), but a place's lists the places below it, among its own cases."""
     cube, facets = FacetCube._meta.db_table, CaseFacet._meta.db_table
     # The anchor's counts as they stand now: the kept counts, less each case scheduled for later.
     later, later_params = scheduled_under(anchor, now)
     kept = (
         "WITH kept AS MATERIALIZED (SELECT facet, value, case_type, SUM(n) AS n FROM"
-        f" (SELECT facet, value, case_type, count AS n FROM {cube} WHERE anchor = %s"
+        f" (SELECT facet, value, case_type, count AS n FROM {cube} WHERE anchor_facet = %s AND anchor = %s"
         f" UNION ALL SELECT facet, value, case_type, -1 FROM {facets} WHERE case_id IN ({later}))"
         " AS k GROUP BY facet, value, case_type) "
     )
-    kept_params = [anchor, *later_params]
+    kept_params = [*anchor, *later_params]
     types, of_types = of_selected_types(selected)
     branches = []
     for spec in SPECS:
+        if spec.facet == anchor.facet != Facet.REGION:
+            others = {"type": selected["type"]} if "type" in selected else {}
+            branches.append(named_branch(spec, cube_counts(EVERYWHERE, spec, others, selected, now)))
+            continue
         where, params = "facet = %s", [int(spec.facet)]
         if spec.facet == Facet.REGION:
             shown_sql, shown_params = shown_regions(selected)
@@ -492,7 +516,7 @@ def cube_rows(anchor, selected, now):
     # Every case has one type: the total is the sum of the types' counts.
     total = f"SELECT COALESCE(SUM(n), 0) FROM kept WHERE facet = %s{of_types}"
     branches.append((f"SELECT {TOTAL}, 0, ({total}), CAST(NULL AS TEXT), {NO_NAMES}", [int(Facet.TYPE), *types]))
-    if anchor:
+    if anchor.facet == Facet.REGION and anchor != EVERYWHERE:
         branches.append(trail_branch(selected["region"][0]))
     sql = kept + " UNION ALL ".join(sql for sql, _params in branches)
     with connection.cursor() as cursor:
@@ -501,19 +525,19 @@ def cube_rows(anchor, selected, now):
 
 
 def scheduled_under(anchor, now):
-    """(SQL, params) of ``SELECT`` the ids of the published cases with a time still to come, in the place
-    ``anchor`` (through its facet rows, which hold the publication time) or anywhere (0)."""
-    if anchor:
+    """(SQL, params) of ``SELECT`` the ids of the published cases with a time still to come, of the
+    ``anchor`` (through its facet rows, which hold the publication time), or anywhere (EVERYWHERE)."""
+    if anchor != EVERYWHERE:
         sql = f"SELECT case_id FROM {CaseFacet._meta.db_table} WHERE facet = %s AND value = %s AND published_at > %s"
-        return sql, [int(Facet.REGION), anchor, now]
+        return sql, [*anchor, now]
     later = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=now).order_by().values("pk")
     return later.query.sql_with_params()
 
 
 def cube_counts(anchor, spec, others, selected, now):
-    """(SQL, params) of ``SELECT value, n``: the counts of ``spec``'s values among the cases of the place
-    ``anchor`` (or all, 0) of the types in ``others`` (or all), read from FacetCube, less the cases scheduled
-    for later; of the places, those the panel lists."""
+    """(SQL, params) of ``SELECT value, n``: the counts of ``spec``'s values among the cases of the
+    ``anchor`` (or all, EVERYWHERE) of the types in ``others`` (or all), read from FacetCube, less the cases
+    scheduled for later; of the places, those the panel lists."""
     types, of_types = of_selected_types(others)
     later, later_params = scheduled_under(anchor, now)
     shown, shown_params = "", []
@@ -523,11 +547,11 @@ def cube_counts(anchor, spec, others, selected, now):
     facet = int(spec.facet)
     sql = (
         f"SELECT value, SUM(n) AS n FROM (SELECT value, count AS n FROM {FacetCube._meta.db_table}"
-        f" WHERE anchor = %s AND facet = %s{of_types}{shown} UNION ALL SELECT value, -1 FROM"
+        f" WHERE anchor_facet = %s AND anchor = %s AND facet = %s{of_types}{shown} UNION ALL SELECT value, -1 FROM"
         f" {CaseFacet._meta.db_table} WHERE facet = %s{of_types}{shown} AND case_id IN ({later})) AS k"
         " GROUP BY value HAVING SUM(n) > 0"
     )
-    params = [anchor, facet, *types, *shown_params, facet, *types, *shown_params, *later_params]
+    params = [*anchor, facet, *types, *shown_params, facet, *types, *shown_params, *later_params]
     if spec.limit:
         sql = f"SELECT value, n FROM ({sql}) AS g ORDER BY n DESC, value LIMIT {int(spec.limit)}"
     return sql, params
@@ -546,18 +570,18 @@ def of_selected_types(selected):
 
 def kept_total(filterset):
     """How many published cases a valid filter set lists, read from the kept counts when they answer it (no
-    filter, one place, types, or both; a kept search without filters or with one place only); None when the
-    cases must be counted."""
+    filter; one value of an anchor facet, types, or both; a kept search with types, one place or both); None
+    when the cases must be counted."""
     selected = selected_values(filterset)
     text = filterset.form.cleaned_data.get("q")
     if text:
-        anchor = anchor_of(selected)
-        if anchor is None or not query_groups(text):
+        place = kept_place(selected)
+        if place is None or not query_groups(text):
             return None
         types = selected_types(selected)
-        kept = kept_searches.counts(text, timezone.now(), anchor, types)
+        kept = kept_searches.counts(text, timezone.now(), place, types)
         return None if kept is None else kept[1]
-    anchor = cube_anchor(filterset, selected) if selected else 0
+    anchor = cube_anchor(filterset, selected) if selected else EVERYWHERE
     if anchor is None:
         return None
     types, of_types = of_selected_types(selected)
@@ -566,10 +590,10 @@ def kept_total(filterset):
     later, later_params = scheduled_under(anchor, timezone.now())
     sql = (
         f"SELECT (SELECT COALESCE(SUM(count), 0) FROM {FacetCube._meta.db_table}"
-        f" WHERE anchor = %s AND facet = %s{of_types})"
+        f" WHERE anchor_facet = %s AND anchor = %s AND facet = %s{of_types})"
         f" - (SELECT COUNT(*) FROM {facets} WHERE facet = %s AND case_id IN ({later}){of_types})"
     )
-    params = [anchor, int(Facet.TYPE), *types, int(Facet.TYPE), *later_params, *types]
+    params = [*anchor, int(Facet.TYPE), *types, int(Facet.TYPE), *later_params, *types]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.fetchone()[0])

@@ -19,6 +19,8 @@ from casebook.regions.models import Region
 
 from . import kept_searches, search
 from .models import (
+    ANCHOR_FACETS,
+    EVERYWHERE,
     TRANSLATED_COLUMNS,
     Case,
     CaseFacet,
@@ -195,21 +197,21 @@ def add_counts(after, before, matched_after=None, matched_before=None):
     cube.subtract(cube_counts(before))
     searched = kept_searches.changes(after, before, matched_after or {}, matched_before or {})
     upsert(FacetTotal, ["facet", "value"], totals)
-    upsert(FacetCube, ["anchor", "facet", "value", "case_type"], cube)
+    upsert(FacetCube, ["anchor_facet", "anchor", "facet", "value", "case_type"], cube)
     upsert(KeptSearchCount, ["search_id", "facet", "value", "case_type"], searched)
 
 
 def cube_counts(rows):
-    """Counter {(anchor, facet, value, case_type): cases} of facet rows [(case, facet, value, case_type)]:
-    each of a case's rows counts once under anchor 0 and once under each of its places (which include
-    every place above its own)."""
+    """Counter {(anchor facet, anchor, facet, value, case_type): cases} of facet rows [(case, facet, value,
+    case_type)]: each of a case's rows counts once EVERYWHERE and once under each of its values of an anchor
+    facet (its places include every place above its own)."""
     by_case = {}
     for pk, facet, value, case_type in rows:
         by_case.setdefault(pk, []).append((facet, value, case_type))
     counts = Counter()
     for values in by_case.values():
-        anchors = [0, *(value for facet, value, _type in values if facet == Facet.REGION)]
-        counts.update((anchor, *row) for anchor in anchors for row in values)
+        anchors = [EVERYWHERE, *((facet, value) for facet, value, _type in values if facet in ANCHOR_FACETS)]
+        counts.update((*anchor, *row) for anchor in anchors for row in values)
     return counts
 
 
@@ -248,15 +250,16 @@ def recount_totals():
         )
         cursor.execute(f"DELETE FROM {cube}")
         cursor.execute(
-            f"INSERT INTO {cube} (anchor, facet, value, case_type, count) SELECT 0, facet, value, case_type,"
-            f" COUNT(*) FROM {facets} WHERE {published} GROUP BY facet, value, case_type"
+            f"INSERT INTO {cube} (anchor_facet, anchor, facet, value, case_type, count) SELECT %s, %s, facet,"
+            f" value, case_type, COUNT(*) FROM {facets} WHERE {published} GROUP BY facet, value, case_type",
+            list(EVERYWHERE),
         )
         cursor.execute(
-            f"INSERT INTO {cube} (anchor, facet, value, case_type, count)"
-            f" SELECT a.value, f.facet, f.value, f.case_type, COUNT(*) FROM {facets} a"
-            f" JOIN {facets} f ON f.case_id = a.case_id WHERE a.facet = %s AND a.{published} AND f.{published}"
-            " GROUP BY a.value, f.facet, f.value, f.case_type",
-            [int(Facet.REGION)],
+            f"INSERT INTO {cube} (anchor_facet, anchor, facet, value, case_type, count)"
+            f" SELECT a.facet, a.value, f.facet, f.value, f.case_type, COUNT(*) FROM {facets} a"
+            f" JOIN {facets} f ON f.case_id = a.case_id WHERE a.facet IN ({', '.join(['%s'] * len(ANCHOR_FACETS))})"
+            f" AND a.{published} AND f.{published} GROUP BY a.facet, a.value, f.facet, f.value, f.case_type",
+            sorted(ANCHOR_FACETS),
         )
         KeptSearch.objects.all().delete()
     data_changed()

@@ -301,7 +301,9 @@ def newest_ranked(text, total, now, limit, anchor=0, types=()):
         sizes = FacetTotal.objects.filter(**place)
         if types:
             newest = newest.filter(case_type__in=types)
-            sizes = FacetCube.objects.filter(anchor=anchor, facet=Facet.TYPE, value__in=types)
+            sizes = FacetCube.objects.filter(
+                anchor_facet=Facet.REGION, anchor=anchor, facet=Facet.TYPE, value__in=types
+            )
         newest = newest.order_by("-published_at", "-case_id").values_list("case_id", flat=True)
     else:
         newest = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__lte=now)

@@ -1,5 +1,6 @@
 import functools
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.humanize.templatetags.humanize import ordinal
@@ -927,16 +928,19 @@ class FacetTotal(models.Model):
 
 class FacetCube(models.Model):
     """How many published cases (scheduled ones included) of each assistance type have each facet value,
-    among the cases of one place (``anchor``, a region id) or among all cases (``anchor`` 0), kept by
-    ``indexing`` as ``FacetTotal`` is. The panel of a listing filtered by one place, by types or by both
-    reads its counts here (facets.cube_rows) instead of walking the facet rows of every case it lists:
-    Sichuan and a type are 3,600 cases at 100,000 and 36,000 at 1,000,000, but the same few thousand rows
-    of counts. Cases scheduled for later are subtracted when read.
+    among the cases with one value of an anchor facet (``anchor_facet`` and ``anchor``: a place, a theme, a
+    kind of organization, a collection or a year; ANCHOR_FACETS) or among all cases (EVERYWHERE, the place
+    0), kept by ``indexing`` as ``FacetTotal`` is. The panel of a listing filtered by one such value, by types
+    or by both reads its counts here (facets.cube_rows) instead of walking the facet rows of every case it
+    lists: Sichuan and a type are 3,600 cases at 100,000 and 36,000 at 1,000,000, a theme 40,000 and
+    400,000, but the same few thousand rows of counts. Cases scheduled for later are subtracted when read.
 
-    Every place of a case (and every place above them) is an anchor, so which places are anchors never
-    changes with the data. ``FacetTotal`` is anchor 0 summed over the types, kept for the listing without
-    filters, which reads it whole."""
+    Every value of an anchor facet that a case has (every place above its own too) is an anchor, so which
+    values are anchors never changes with the data. Organizations and commissioners are not anchor facets:
+    there are hundreds of them, each with few cases. ``FacetTotal`` is EVERYWHERE summed over the types,
+    kept for the listing without filters, which reads it whole."""
 
+    anchor_facet = models.PositiveSmallIntegerField(choices=CaseFacet.Facet.choices, default=CaseFacet.Facet.REGION)
     anchor = models.BigIntegerField()
     facet = models.PositiveSmallIntegerField(choices=CaseFacet.Facet.choices)
     value = models.BigIntegerField()
@@ -945,11 +949,36 @@ class FacetCube(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["anchor", "facet", "value", "case_type"], name="facet_cube_unique")
+            models.UniqueConstraint(
+                fields=["anchor_facet", "anchor", "facet", "value", "case_type"], name="facet_cube_unique"
+            )
         ]
 
     def __str__(self):
-        return f"{self.anchor}: {self.get_facet_display()} {self.value} of type {self.case_type}: {self.count}"
+        return (
+            f"{self.get_anchor_facet_display()} {self.anchor}: {self.get_facet_display()} {self.value}"
+            f" of type {self.case_type}: {self.count}"
+        )
+
+
+class Anchor(NamedTuple):
+    """A set of cases whose counts FacetCube keeps: those with the value ``value`` of the facet ``facet``."""
+
+    facet: int
+    value: int
+
+
+EVERYWHERE = Anchor(int(CaseFacet.Facet.REGION), 0)  # every case
+ANCHOR_FACETS = frozenset(
+    int(facet)
+    for facet in (
+        CaseFacet.Facet.REGION,
+        CaseFacet.Facet.THEME,
+        CaseFacet.Facet.ORG_KIND,
+        CaseFacet.Facet.COLLECTION,
+        CaseFacet.Facet.YEAR,
+    )
+)
 
 
 class KeptSearch(models.Model):
