@@ -17,9 +17,9 @@ from django.test.utils import CaptureQueriesContext
 
 from bench.compare import main as compare_main
 from bench.replicate import cases_vouched_for
+from casebook.cases.kept_searches import kept_in
 from casebook.cases.maintenance import refresh_planner_statistics
-from casebook.cases.models import Case, KeptSearch, Source
-from casebook.cases.search import tsquery
+from casebook.cases.models import Case, CaseFacet, FacetTotal, Source, Theme
 from casebook.cases.synthetic import COMMON_WORDS, RARE_WORDS, SLUG_PREFIX, data_version_note, ensure_images
 from casebook.regions.models import Region
 
@@ -67,11 +67,21 @@ def largest_province_and_type():
     return province, type_counts.most_common(1)[0][0]
 
 
+def largest_theme_and_year():
+    """The slug of the theme and the year with the most published cases, by their kept totals."""
+    totals = FacetTotal.objects.order_by("-count", "value")
+    theme = Theme.objects.get(pk=totals.filter(facet=CaseFacet.Facet.THEME).first().value)
+    return theme.slug, totals.filter(facet=CaseFacet.Facet.YEAR).first().value
+
+
 def pages():
     province, type_slug = largest_province_and_type()
+    theme, year = largest_theme_and_year()
     filtered = f"/en/cases/?region={province.slug}&type={type_slug}"
     seed_value = settings.BENCH_SEED
-    print(f"Largest province: {province.slug} ({province.code}); largest type: {type_slug}.")
+    print(
+        f"Largest province: {province.slug} ({province.code}); largest type: {type_slug}; theme: {theme}; year: {year}."
+    )
     # (name, url, cold: True, False or FIRST_TIME)
     return [
         ("B", "/bench/baseline/", False),
@@ -80,14 +90,20 @@ def pages():
         ("listing_unfiltered_cold", "/en/cases/", True),
         ("listing_filtered_last_page", f"{filtered}&page=last", True),
         ("listing_unfiltered_page_2000", "/en/cases/?page=2000", True),
+        # One theme (two in five cases): its counts kept as a place's are (FacetCube's anchors).
+        ("listing_theme_cold", f"/en/cases/?theme={theme}", True),
+        # A theme and a year: each facet's counts kept under the other, the rest counted over both.
+        ("listing_theme_and_year_cold", f"/en/cases/?theme={theme}&year={year}", True),
         ("search_rare_filtered", f"/en/cases/?q={RARE_WORDS[1]}&type={type_slug}", True),
         ("search_rare_zh_filtered", f"/en/cases/?q={RARE_WORDS[0]}&type={type_slug}", True),
         ("search_common", f"/en/cases/?q={COMMON_WORDS[1]}", True),
         ("search_common_zh", f"/en/cases/?q={COMMON_WORDS[0]}", True),
         # The same word with a type ticked: its counts kept per type.
         ("search_common_filtered", f"/en/cases/?q={COMMON_WORDS[1]}&type={type_slug}", True),
-        # A word in half of all cases, in one province: that province's matches (facets.lines_in_region).
+        # A word in half of all cases, in one province: that province's matches (facets.lines_within).
         ("search_common_in_province", f"/en/cases/?q={COMMON_WORDS[1]}&region={province.slug}", True),
+        # The same word with a theme: kept in the theme, as in a place.
+        ("search_common_with_theme", f"/en/cases/?q={COMMON_WORDS[1]}&theme={theme}", True),
         # The first time ever: the search counted from its matches, then kept (casebook/cases/kept_searches.py).
         ("search_common_first_time", f"/en/cases/?q={COMMON_WORDS[1]}", FIRST_TIME),
         # generate_cases makes these two: 30 figures and 30 outcomes, and one of each.
@@ -105,7 +121,7 @@ FIRST_TIME = "first time"  # cold, and the page's search not kept
 def make_cold(url, cold):
     clear_caches()
     if cold == FIRST_TIME:
-        KeptSearch.objects.filter(query=tsquery(parse_qs(urlsplit(url).query)["q"][0]), anchor=0).delete()
+        kept_in(parse_qs(urlsplit(url).query)["q"][0]).delete()
 
 
 def clear_caches():

@@ -17,7 +17,7 @@ from django.utils import timezone
 from casebook.cases import facets, kept_searches
 from casebook.cases.filters import CaseFilter
 from casebook.cases.indexing import recount_totals
-from casebook.cases.models import ANCHOR_FACETS, Case, CaseFacet, Collection, FacetCube, Theme
+from casebook.cases.models import ANCHOR_FACETS, EVERYWHERE, Anchor, Case, CaseFacet, Collection, FacetCube, Theme
 from casebook.cases.signals import cases_changed
 from casebook.organizations.models import Commissioner, Organization
 from casebook.regions.models import Region
@@ -319,7 +319,7 @@ def test_a_search_in_one_place_counts_the_lines_of_that_places_matches(world, te
     for state, filterset, selected in searches_with_filters(world, text):
         if len(selected.get("region") or []) != 1:
             continue
-        lines = facets.lines_in_region(text, selected["region"][0], now)
+        lines = facets.lines_within(text, Anchor(CaseFacet.Facet.REGION, selected["region"][0].pk), now)
         counts, total, passing = facets.filtered_line_counts(lines, selected)
         counted = as_compared(facets.counted_rows(filterset, selected, now))
         assert as_compared(facets.search_rows(counts, total, selected)) == counted, state
@@ -337,7 +337,7 @@ def test_a_search_with_more_matches_than_it_reads_by_key_is_counted_in_its_one_p
         client.get("/en/cases/", {"q": "summary"})
         assert kept_searches.is_kept("summary")
     calls = []
-    for name in ("lines_in_region", "matching_lines"):
+    for name in ("lines_within", "matching_lines"):
         original = getattr(facets, name)
         monkeypatch.setattr(
             facets, name, lambda *args, name=name, original=original: calls.append(name) or original(*args)
@@ -345,7 +345,7 @@ def test_a_search_with_more_matches_than_it_reads_by_key_is_counted_in_its_one_p
     cache.clear()
     response = client.get("/en/cases/", {"q": "summary", "region": "province-0", "year": "2019"})
     # A kept search is known to match many cases: its matches are not first read by key.
-    assert calls == (["lines_in_region"] if kept else ["matching_lines", "lines_in_region"])
+    assert calls == (["lines_within"] if kept else ["matching_lines", "lines_within"])
     filterset = CaseFilter(QueryDict("q=summary&region=province-0&year=2019"))
     assert filterset.is_valid()
     assert response.context["paginator"].count == filterset.qs.count() > 0
@@ -353,12 +353,14 @@ def test_a_search_with_more_matches_than_it_reads_by_key_is_counted_in_its_one_p
 
 @pytest.mark.parametrize("candidates", [1000, 4])
 @pytest.mark.parametrize("cold", [True, False])
-@pytest.mark.parametrize("filters", ["place and type", "place, kept", "type, kept", "place and type, kept"])
+@pytest.mark.parametrize(
+    "filters", ["place and type", "place, kept", "type, kept", "place and type, kept", "theme and type, kept"]
+)
 def test_pages_of_a_search_with_filters_follow_the_ranking(client, world, monkeypatch, candidates, cold, filters):
     """On PostgreSQL the RANK_CANDIDATES newest cases every filter leaves are ranked, then the others follow
     newest first, as for a search without filters; SQLite ranks them all. Each page the same way, whether
     its panel was counted for it or kept from another page's, or from the search kept among all cases or in
-    its one place, whose counts per type answer a type ticked too."""
+    its one place or theme, whose counts per type answer a type ticked too."""
     from casebook.cases.views import CaseListView
 
     monkeypatch.setattr(CaseListView, "paginate_by", 3)
@@ -367,17 +369,23 @@ def test_pages_of_a_search_with_filters_follow_the_ranking(client, world, monkey
     if kept:  # too many matches to read one by one: kept once counted
         monkeypatch.setattr(facets, "FEW_MATCHES", 2)
         monkeypatch.setattr(kept_searches, "KEEP_MATCHES", 2)
-    province = Region.objects.get(slug="province-0")
+    province, theme = Region.objects.get(slug="province-0"), Theme.objects.first()
     now = timezone.now()
     for n in range(8):  # some ranked higher than others, some ranked alike: then the newest first
         make_case(
             title=f"Quinoa {n}",
             summary="quinoa " * (n % 3 + 1),
             regions=[province],
+            themes=[theme],
             assistance_type=world["types"][0],
             published_at=now - timedelta(hours=n),
         )
-    query = "q=quinoa" if filters == "type, kept" else "q=quinoa&region=province-0"
+    if filters == "type, kept":
+        anchor, query = EVERYWHERE, "q=quinoa"
+    elif filters.startswith("theme"):
+        anchor, query = Anchor(CaseFacet.Facet.THEME, theme.pk), f"q=quinoa&theme={theme.slug}"
+    else:
+        anchor, query = Anchor(CaseFacet.Facet.REGION, province.pk), "q=quinoa&region=province-0"
     if "type" in filters:
         query += f"&type={world['types'][0].slug}"
         for n in range(3):  # of another type, among the newest and ranked highest: never listed
@@ -385,6 +393,7 @@ def test_pages_of_a_search_with_filters_follow_the_ranking(client, world, monkey
                 title=f"Other quinoa {n}",
                 summary="quinoa " * 4,
                 regions=[province],
+                themes=[theme],
                 assistance_type=world["types"][1],
                 published_at=now - timedelta(hours=n, minutes=30),
             )
@@ -402,8 +411,7 @@ def test_pages_of_a_search_with_filters_follow_the_ranking(client, world, monkey
         seen += re.findall(r'<h3 class="card-title"><a href="[^"]+">([^<]+)</a>', content)
     assert seen == expected
     assert len(set(seen)) == 8
-    anchor = 0 if filters == "type, kept" else province.pk
-    assert kept_searches.is_kept("quinoa", anchor=anchor) == kept
+    assert kept_searches.is_kept("quinoa", anchor) == kept
 
 
 def test_the_kept_total_is_the_number_of_cases_listed(world):

@@ -13,7 +13,7 @@ from django.utils import timezone
 from casebook.cases import facets, kept_searches
 from casebook.cases.filters import CaseFilter
 from casebook.cases.indexing import recount_totals
-from casebook.cases.models import Case, KeptSearch, KeptSearchCount
+from casebook.cases.models import EVERYWHERE, Anchor, Case, CaseFacet, KeptSearch, KeptSearchCount, Theme
 from casebook.cases.signals import cases_changed
 from casebook.regions.models import Region
 
@@ -64,29 +64,37 @@ def world(few):
     return {"types": types, "counties": counties}
 
 
-def counted_per_type(text, place=None):
-    """The search's counts per type (in ``place``), counted from its matches."""
-    if place is None:
+def anchor(where):
+    """The Anchor of ``where``: a place, a theme, or everywhere (None)."""
+    if where is None:
+        return EVERYWHERE
+    facet = CaseFacet.Facet.REGION if isinstance(where, Region) else CaseFacet.Facet.THEME
+    return Anchor(int(facet), where.pk)
+
+
+def counted_per_type(text, where=None):
+    """The search's counts per type (in ``where``, a place or a theme), counted from its matches."""
+    if where is None:
         typed, _total, _candidates = facets.typed_line_counts(text, timezone.now())
     else:
-        typed, _total, _candidates = facets.place_line_counts(text, place, timezone.now())
+        typed, _total, _candidates = facets.anchor_line_counts(text, anchor(where), timezone.now())
     return typed
 
 
-def counted(text, place=None):
-    """The search's counts and total (in ``place``), counted from its matches."""
-    if place is None:
+def counted(text, where=None):
+    """The search's counts and total (in ``where``), counted from its matches."""
+    if where is None:
         counts, total, _candidates = facets.line_counts(text, timezone.now())
         return counts, total
-    return kept_searches.of_types(counted_per_type(text, place))
+    return kept_searches.of_types(counted_per_type(text, where))
 
 
-def kept(text, place=None):
-    return kept_searches.counts(text, timezone.now(), anchor=place.pk if place else 0)
+def kept(text, where=None):
+    return kept_searches.counts(text, timezone.now(), anchor(where))
 
 
-def kept_per_type(text, place=None):
-    return kept_searches.typed_counts(text, timezone.now(), anchor=place.pk if place else 0)
+def kept_per_type(text, where=None):
+    return kept_searches.typed_counts(text, timezone.now(), anchor(where))
 
 
 def province(n):
@@ -104,9 +112,9 @@ def test_a_search_with_many_matches_is_kept_the_first_time_it_is_counted(world):
 
 def test_a_search_in_one_place_is_kept_apart_from_the_same_search_everywhere(world):
     here = province(0)
-    counts, total, _candidates = facets.search_counts("tea", timezone.now(), place=here)
+    counts, total, _candidates = facets.search_counts("tea", timezone.now(), anchor(here))
     assert 3 <= total < counted("tea")[1]
-    assert list(KeptSearch.objects.values_list("text", "anchor")) == [("tea", here.pk)]
+    assert list(KeptSearch.objects.values_list("text", "anchor_facet", "anchor")) == [("tea", *anchor(here))]
     assert kept("tea", here) == (counts, total) == counted("tea", here)
     assert kept("tea") is None and kept("tea", province(1)) is None
     facets.search_counts("tea", timezone.now())
@@ -119,14 +127,14 @@ def test_a_search_with_few_matches_is_not_kept(world):
     assert not KeptSearch.objects.exists()
 
 
-@pytest.mark.parametrize("in_place", [False, True])
+@pytest.mark.parametrize("where", ["everywhere", "place", "theme"])
 @pytest.mark.parametrize("text", ["tea", "green tea"])
-def test_the_kept_counts_stay_what_counting_the_matches_gives_after_every_kind_of_change(world, text, in_place):
-    place = province(0) if in_place else None
-    kept_searches.keep(text, timezone.now(), anchor=place.pk if place else 0)
+def test_the_kept_counts_stay_what_counting_the_matches_gives_after_every_kind_of_change(world, text, where):
+    place = {"everywhere": None, "place": province(0), "theme": Theme.objects.first()}[where]
+    kept_searches.keep(text, timezone.now(), anchor(place))
     assert kept(text, place) == counted(text, place)
     assert kept_per_type(text, place) == counted_per_type(text, place)
-    assert len(kept(text, place)[0]) >= 10
+    assert len(kept(text, place)[0]) >= 8
 
     draft = Case.objects.filter(status=Case.Status.DRAFT).first()
     draft.status, draft.published_at, draft.summary = Case.Status.PUBLISHED, timezone.now(), "Green tea at last."
@@ -143,6 +151,11 @@ def test_the_kept_counts_stay_what_counting_the_matches_gives_after_every_kind_o
     elsewhere.regions.set([world["counties"][0]])
     inside = matching.filter(regions__parent=province(0)).first()
     inside.regions.set([world["counties"][-1]])
+    assert kept(text, place) == counted(text, place)
+    # Into the theme and out of it.
+    theme, other_theme = Theme.objects.all()[:2]
+    matching.filter(themes=other_theme).first().themes.set([theme])
+    matching.filter(themes=theme).last().themes.set([other_theme])
     assert kept(text, place) == counted(text, place)
 
     no_longer = matching.last()
@@ -185,10 +198,8 @@ def test_the_panel_of_a_search_kept_in_one_place_is_the_panel_counted_from_the_c
     """A search counted in one place read every match of its words: it is kept there however few are there."""
     monkeypatch.setattr(facets, "FEW_MATCHES", 2)  # the search's matches are too many to read one by one
     counted_in_place = []
-    lines_in_region = facets.lines_in_region
-    monkeypatch.setattr(
-        facets, "lines_in_region", lambda *args: counted_in_place.append(args) or lines_in_region(*args)
-    )
+    lines_within = facets.lines_within
+    monkeypatch.setattr(facets, "lines_within", lambda *args: counted_in_place.append(args) or lines_within(*args))
     now = timezone.now()
     totals = []
     for text in ["tea", "green tea"]:
@@ -197,7 +208,7 @@ def test_the_panel_of_a_search_kept_in_one_place_is_the_panel_counted_from_the_c
         from_cases = facets.counted_rows(filterset, selected, now)
         expected = sorted((facet, value, int(n), *rest) for facet, value, n, *rest in from_cases if n or facet < 0)
         assert sorted(map(tuple, facets.count_rows(filterset))) == expected  # counted, and kept
-        assert kept_searches.is_kept(text, anchor=province(0).pk)
+        assert kept_searches.is_kept(text, anchor(province(0)))
         totals.append(next(n for facet, _value, n, *_rest in expected if facet == facets.TOTAL))
         counted_in_place.clear()
         assert sorted(map(tuple, facets.count_rows(_valid(f"q={text}&region=province-0")))) == expected
@@ -205,13 +216,26 @@ def test_the_panel_of_a_search_kept_in_one_place_is_the_panel_counted_from_the_c
     assert totals[0] >= kept_searches.KEEP_MATCHES > totals[1]
 
 
-@pytest.mark.parametrize("filters", ["type=type-0", "type=type-1&type=type-2", "region=province-0&type=type-2"])
-def test_a_kept_search_with_types_ticked_reads_its_counts_per_type(world, monkeypatch, filters):
+@pytest.mark.parametrize(
+    "filters",
+    [
+        "type=type-0",
+        "type=type-1&type=type-2",
+        "region=province-0&type=type-2",
+        "theme={theme}",
+        "theme={theme}&type=type-1",
+        "year=2021",
+        "org_kind=enterprise&type=type-0&type=type-2",
+    ],
+)
+def test_a_kept_search_with_types_or_one_anchor_reads_its_kept_counts(world, monkeypatch, filters):
     """Its panel is the panel counted from the cases, and it is read without counting: a common word with a
-    type ticked counted all of its matches every time."""
+    type ticked, or a theme, counted all of its matches every time. A theme's own options are counted among
+    the matches of every theme."""
     monkeypatch.setattr(facets, "FEW_MATCHES", 2)  # the search's matches are too many to read one by one
+    filters = filters.format(theme=Theme.objects.first().slug)
     counting = []
-    for name in ("typed_line_counts", "lines_in_region", "matching_lines"):
+    for name in ("typed_line_counts", "lines_within", "matching_lines"):
         original = getattr(facets, name)
         monkeypatch.setattr(
             facets, name, lambda *a, name=name, original=original: counting.append(name) or original(*a)
@@ -221,7 +245,9 @@ def test_a_kept_search_with_types_ticked_reads_its_counts_per_type(world, monkey
         query = f"q={text}&{filters}"
         selected = facets.selected_values(_valid(query))
         from_cases = facets.counted_rows(_valid(query), selected, now)
-        expected = sorted((facet, value, int(n), *rest) for facet, value, n, *rest in from_cases if n or facet < 0)
+        expected = sorted(
+            (facet, value, int(n), *rest) for facet, value, n, *rest in from_cases if n or facet <= facets.TOTAL
+        )
         assert sorted(map(tuple, facets.count_rows(_valid(query)))) == expected  # counted once, and kept
         counting.clear()
         assert sorted(map(tuple, facets.count_rows(_valid(query)))) == expected
@@ -261,11 +287,20 @@ def test_a_search_too_long_to_keep_is_counted(client, few):
 
 
 @pytest.mark.parametrize(
-    "query", ["q=tea", "q=tea&region=province-1", "q=tea&type=type-1", "q=tea&region=province-1&type=type-0"]
+    "query",
+    [
+        "q=tea",
+        "q=tea&region=province-1",
+        "q=tea&type=type-1",
+        "q=tea&region=province-1&type=type-0",
+        "q=tea&theme={theme}&type=type-0",
+    ],
 )
 def test_the_listing_and_the_api_count_a_kept_search_as_the_queryset_does(client, world, query):
-    place = province(1) if "region" in query else None
-    kept_searches.keep("tea", timezone.now(), anchor=place.pk if place else 0)
+    theme = Theme.objects.first()
+    query = query.format(theme=theme.slug)
+    place = province(1) if "region" in query else theme if "theme" in query else None
+    kept_searches.keep("tea", timezone.now(), anchor(place))
     assert kept("tea", place) is not None
     expected = Case.objects.published().filter(pk__in=CaseFilter(QueryDict(query)).qs.values("pk")).count()
     assert facets.kept_total(_valid(query)) == expected

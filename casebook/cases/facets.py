@@ -13,7 +13,7 @@ All facets, their labels and the total come from one of five places, by filter s
   per type (``KeptSearch``, kept_searches);
 - a search: the matching cases' lines (``CaseFacetLine``), tallied in Python (line_counts,
   filtered_line_counts), unless a small filter has fewer cases than the search has matches; with one place
-  chosen, the lines of that place's matches (lines_in_region);
+  chosen, the lines of that place's matches (lines_within);
 - otherwise: one UNION ALL query over ``CaseFacet``, each branch a GROUP BY over the cases the other filters
   leave, or read from ``FacetCube`` where those are one anchor value and types (counted_rows).
 
@@ -359,19 +359,19 @@ def count_rows(filterset):
             counts, total, filterset.rank_candidates = search_counts(text, now)
             return search_rows(counts, total, selected)
         regions = selected.get("region") or []
-        kept_in = kept_place(selected)  # types alone, one place or both: the search may be kept (search_counts)
-        if kept_in is not None or len(regions) == 1:
-            # A search kept for its many matches goes to its kept counts, or else to the place's matches,
-            # which hold every count (lines_in_region), at once: reading its matches by key would first fetch
+        anchor = anchor_of(selected)  # types, one value of an anchor facet, or both: it may be kept (search_counts)
+        if anchor is not None or len(regions) == 1:
+            # A search kept for its many matches goes to its kept counts, or else to the anchor's matches,
+            # which hold every count (lines_within), at once: reading its matches by key would first fetch
             # every one of them.
-            lines = None if kept_searches.is_common(text, kept_in or 0) else matching_lines(text, now, FEW_MATCHES)
-            if lines is None and kept_in is not None:
+            common = kept_searches.is_common(text, EVERYWHERE if anchor is None else anchor)
+            lines = None if common else matching_lines(text, now, FEW_MATCHES)
+            if lines is None and anchor is not None:
                 types = selected_types(selected)
-                place = regions[0] if kept_in else None
-                counts, total, filterset.rank_candidates = search_counts(text, now, place=place, types=types)
+                counts, total, filterset.rank_candidates = search_counts(text, now, anchor, types)
                 return search_rows(counts, total, selected)
             if lines is None:
-                lines = lines_in_region(text, regions[0], now)
+                lines = lines_within(text, Anchor(int(Facet.REGION), regions[0].pk), now)
         else:
             lines = matching_lines(text, now, line_limit(selected))
         if lines is not None:
@@ -472,13 +472,6 @@ def anchor_of(selected):
     return Anchor(int(spec.facet), value_of(spec, items[0]))
 
 
-def kept_place(selected):
-    """Where a search with the ``selected`` filters may be kept (kept_searches, which keeps searches among all
-    cases or in one place): 0 for types alone, the region id of one place with types or without; else None."""
-    anchor = anchor_of(selected)
-    return anchor.value if anchor is not None and anchor.facet == Facet.REGION else None
-
-
 def cube_rows(anchor, selected, now):
     """count_rows for the cases of the ``anchor`` (one place, one theme, …, or EVERYWHERE), of the selected
     types or all: every facet's counts, the total and the trail read from FacetCube, less the cases scheduled
@@ -570,16 +563,16 @@ def of_selected_types(selected):
 
 def kept_total(filterset):
     """How many published cases a valid filter set lists, read from the kept counts when they answer it (no
-    filter; one value of an anchor facet, types, or both; a kept search with types, one place or both); None
-    when the cases must be counted."""
+    filter; one value of an anchor facet, types, or both; a kept search without other filters); None when the
+    cases must be counted."""
     selected = selected_values(filterset)
     text = filterset.form.cleaned_data.get("q")
     if text:
-        place = kept_place(selected)
-        if place is None or not query_groups(text):
+        anchor = anchor_of(selected)
+        if anchor is None or not query_groups(text):
             return None
         types = selected_types(selected)
-        kept = kept_searches.counts(text, timezone.now(), place, types)
+        kept = kept_searches.counts(text, timezone.now(), anchor, types)
         return None if kept is None else kept[1]
     anchor = cube_anchor(filterset, selected) if selected else EVERYWHERE
     if anchor is None:
@@ -599,33 +592,44 @@ def kept_total(filterset):
         return int(cursor.fetchone()[0])
 
 
-def search_counts(text, now, place=None, types=()):
-    """line_counts of a search without filters, or with one place (``place``: place_line_counts), types
-    (``types``, their ids) or both, from its kept counts when it is kept (the first time it is counted with
-    KEEP_MATCHES matches or more, or in a place: kept_searches.keeps). Its counts are kept per type, so
-    ticking a type reads the same counts; on PostgreSQL the candidates are then those of the types."""
-    anchor = 0 if place is None else place.pk
-    kept = kept_searches.counts(text, now, anchor, types)
-    if kept is None:
-        count = (
-            (lambda: typed_line_counts(text, now)) if place is None else (lambda: place_line_counts(text, place, now))
-        )
-        typed, _total, candidates = kept_searches.counted(text, now, count, anchor)
-        counts, total = kept_searches.of_types(typed, types)
-        if not types:
-            return counts, total, None if candidates is None else best_first(text, candidates)
-    else:
-        counts, total = kept
-    candidates = None
-    if connection.vendor == "postgresql":
+def search_counts(text, now, anchor=EVERYWHERE, types=()):
+    """line_counts of a search without filters, or with one value of an anchor facet (``anchor``), types
+    (``types``, their ids) or both, from its kept counts when it is kept (anchored_counts). The anchor's own
+    facet, unless a place's (whose panel lists the places below it), lists its values among the matches of
+    every value (a facet is counted without its own filter): from the search's counts among all cases. On
+    PostgreSQL the candidates are those of the anchor and the types."""
+    counts, total, candidates = anchored_counts(text, now, anchor, types)
+    if anchor.facet != Facet.REGION:
+        everywhere = anchored_counts(text, now, EVERYWHERE, types)[0]
+        counts = {key: n for key, n in counts.items() if key[0] != anchor.facet}
+        counts.update({key: n for key, n in everywhere.items() if key[0] == anchor.facet})
+    if candidates is None and connection.vendor == "postgresql":
         candidates = kept_searches.newest_ranked(text, total, now, RANK_CANDIDATES, anchor, types)
     return counts, total, candidates
 
 
-def place_line_counts(text, place, now):
-    """typed_line_counts of a search within one place: the place's matches (lines_in_region), each facet's
-    values among them per type, and the RANK_CANDIDATES newest of them (not yet ranked)."""
-    lines = lines_in_region(text, place, now)
+def anchored_counts(text, now, anchor, types):
+    """({(facet, value): count}, total, candidates) of the search ``text`` among the cases of the ``anchor``
+    (EVERYWHERE: all) of the ``types`` (all when empty): from its kept counts when it is kept (the first time
+    it is counted with KEEP_MATCHES matches or more, or in an anchor: kept_searches.keeps), else counted.
+    Its counts are kept per type, so ticking a type reads the same counts. ``candidates``, ranked, are those
+    the count gave when it was counted without types, else None."""
+    kept = kept_searches.counts(text, now, anchor, types)
+    if kept is not None:
+        return *kept, None
+    if anchor == EVERYWHERE:
+        count = functools.partial(typed_line_counts, text, now)
+    else:
+        count = functools.partial(anchor_line_counts, text, anchor, now)
+    typed, _total, candidates = kept_searches.counted(text, now, count, anchor)
+    counts, total = kept_searches.of_types(typed, types)
+    return counts, total, None if types or candidates is None else best_first(text, candidates)
+
+
+def anchor_line_counts(text, anchor, now):
+    """typed_line_counts of a search within one ``anchor``: its matches (lines_within), each facet's values
+    among them per type, and the RANK_CANDIDATES newest of them (not yet ranked)."""
+    lines = lines_within(text, anchor, now)
     counts = kept_searches.typed_tokens([(line, case_type) for _case, line, case_type in lines])
     return counts, len(lines), [case for case, _line, _type in lines[:RANK_CANDIDATES]]
 
@@ -724,25 +728,25 @@ def lines_of_matches(text, now, limit, by_key):
     return [row for row in rows if row[0] is not None]  # not published: no line joined
 
 
-def lines_in_region(text, region, now):
-    """[(case id, facets, case type)] of the published cases in ``region`` matching ``text``, newest first.
-    With one place chosen the panel counts only cases inside it (its own places are the places below it), so
-    these lines hold every count: a common word in one province reads that province's lines, not half of all
-    cases' lines."""
+def lines_within(text, anchor, now):
+    """[(case id, facets, case type)] of the published cases of the ``anchor`` (one place, theme, …) matching
+    ``text``, newest first. With one place chosen the panel counts only cases inside it (its own places are
+    the places below it), so these lines hold every count: a common word in one province reads that
+    province's lines, not half of all cases' lines."""
     found, condition, params = matching(text, connection.vendor, alias="m")
-    # Written as the matches within the place's cases, then their lines: PostgreSQL then hashes the place's
+    # Written as the matches within the anchor's cases, then their lines: PostgreSQL then hashes the anchor's
     # cases and passes the matches through, and reads only the passing cases' lines (0.8 s at 1,000,000
     # cases for a word in half of them, in Sichuan). Joined the other way it read every match's line (2.7 s).
-    place = f"SELECT r.case_id FROM {CaseFacet._meta.db_table} r WHERE r.facet = %s AND r.value = %s"
-    place += " AND r.published_at <= %s"
+    of_anchor = f"SELECT r.case_id FROM {CaseFacet._meta.db_table} r WHERE r.facet = %s AND r.value = %s"
+    of_anchor += " AND r.published_at <= %s"
     sql = (
         f"SELECT l.case_id, l.facets, l.case_type FROM (SELECT m.rowid FROM {found} WHERE {condition}"
-        f" AND m.rowid IN ({place}))"
+        f" AND m.rowid IN ({of_anchor}))"
         f" AS s JOIN {CaseFacetLine._meta.db_table} l ON l.case_id = s.rowid AND l.published_at <= %s"
         " ORDER BY l.published_at DESC, l.case_id DESC"
     )
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*params, int(Facet.REGION), region.pk, now, now])
+        cursor.execute(sql, [*params, *anchor, now, now])
         return cursor.fetchall()
 
 

@@ -8,11 +8,12 @@ found to match at least KEEP_MATCHES cases is kept (``KeptSearch``) with its cou
 and from then on ``indexing`` moves those counts with every case it writes, as it moves the counts of
 places (``FacetCube``): the panel of the search reads a few thousand rows, however many cases match.
 
-A search is kept among all cases (anchor 0) or within one place (``anchor``, the place's region id): the
-panel of a common word in one place counts that place's matches (facets.lines_in_region), which first
-takes every match of the word from the full-text index, however few are in the place; kept, it reads the
-place's counts. So a search counted in one place is kept however many cases match there (``keeps``):
-facets counts there only the searches with more than facets.FEW_MATCHES matches in all.
+A search is kept among all cases (EVERYWHERE) or within one anchor (``Anchor``: one place, theme, kind of
+organization, collection or year, as FacetCube's): the panel of a common word in one place counts that
+place's matches (facets.lines_within), which first takes every match of the word from the full-text
+index, however few are in the place; kept, it reads the place's counts. So a search counted in one anchor
+is kept however many cases match there (``keeps``): facets counts there only the searches with more than
+facets.FEW_MATCHES matches in all.
 
 Every write checks each kept search against the cases it writes, so only the KEPT_SEARCHES most recently
 used are kept; ``rebuild_search_index`` drops them all (they are kept again when next asked for).
@@ -23,7 +24,18 @@ from datetime import timedelta
 
 from django.db import IntegrityError, OperationalError, connection, transaction
 
-from .models import Case, CaseFacet, CaseFacetLine, FacetCube, FacetTotal, KeptSearch, KeptSearchCount, SearchDocument
+from .models import (
+    EVERYWHERE,
+    Anchor,
+    Case,
+    CaseFacet,
+    CaseFacetLine,
+    FacetCube,
+    FacetTotal,
+    KeptSearch,
+    KeptSearchCount,
+    SearchDocument,
+)
 from .search import matches_sql, matching, tsquery
 
 KEEP_MATCHES = 5000
@@ -33,18 +45,18 @@ KEPT_SEARCHES = 50
 USE_GRANULARITY = timedelta(hours=1)
 
 
-def counts(text, now, anchor=0, types=()):
-    """({(facet, value): count}, total) of the published cases matching ``text`` (in the place ``anchor``)
+def counts(text, now, anchor=EVERYWHERE, types=()):
+    """({(facet, value): count}, total) of the published cases matching ``text`` (of the ``anchor``)
     of the assistance types ``types`` (all when empty), as ``of_types`` gives them from the kept counts;
     None when the search is not kept."""
     found = typed_counts(text, now, anchor)
     return None if found is None else of_types(found, types)
 
 
-def typed_counts(text, now, anchor=0):
-    """Counter {(facet, value, case type): cases} of the published cases matching ``text`` (in the place
+def typed_counts(text, now, anchor=EVERYWHERE):
+    """Counter {(facet, value, case type): cases} of the published cases matching ``text`` (of the
     ``anchor``), from its kept counts less the cases scheduled for later; None when the search is not kept."""
-    kept = KeptSearch.objects.filter(query=tsquery(text), anchor=anchor).first()
+    kept = kept_in(text, anchor).first()
     if kept is None:
         return None
     if kept.used_at < now - USE_GRANULARITY:
@@ -74,26 +86,31 @@ def of_types(found, types=()):
     return {key: n for key, n in counts.items() if n > 0}, total
 
 
-def is_kept(text, anchor=0):
-    """Whether ``text`` is kept (in the place ``anchor``)."""
-    return KeptSearch.objects.filter(query=tsquery(text), anchor=anchor).exists()
+def kept_in(text, anchor=EVERYWHERE):
+    """The KeptSearch of ``text`` in ``anchor``, when there is one."""
+    return KeptSearch.objects.filter(query=tsquery(text), anchor_facet=anchor.facet, anchor=anchor.value)
 
 
-def is_common(text, anchor=0):
-    """Whether ``text`` is kept among all cases or in the place ``anchor``: it matched more than
+def is_kept(text, anchor=EVERYWHERE):
+    """Whether ``text`` is kept (in the ``anchor``)."""
+    return kept_in(text, anchor).exists()
+
+
+def is_common(text, anchor=EVERYWHERE):
+    """Whether ``text`` is kept among all cases or in the ``anchor``: it matched more than
     facets.FEW_MATCHES cases when it was (see above)."""
-    return KeptSearch.objects.filter(query=tsquery(text), anchor__in={0, anchor}).exists()
+    return (kept_in(text) | kept_in(text, anchor)).exists()
 
 
 def keeps(total, anchor):
     """Whether a search counted with ``total`` matches is kept: among all cases, from KEEP_MATCHES matches;
-    in one place, always (see above)."""
-    return bool(anchor) or total >= KEEP_MATCHES
+    in one anchor, always (see above)."""
+    return anchor != EVERYWHERE or total >= KEEP_MATCHES
 
 
-def scheduled_lines(text, now, anchor=0):
-    """[(facet line, case type)] of the published cases with a time still to come that match ``text`` (in
-    ``anchor``)."""
+def scheduled_lines(text, now, anchor=EVERYWHERE):
+    """[(facet line, case type)] of the published cases with a time still to come that match ``text`` (of
+    the ``anchor``)."""
     later = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=now).order_by().values("pk")
     later_sql, later_params = later.query.sql_with_params()
     match_sql, params = matches_sql(text, connection.vendor, alias="s")
@@ -107,12 +124,12 @@ def scheduled_lines(text, now, anchor=0):
 
 
 def within(anchor, rows):
-    """The rows [(facet line, …)] of the cases in the place ``anchor`` (every row when 0): a case's line holds
-    its places and every place above them."""
-    if not anchor:
+    """The rows [(facet line, …)] of the cases of the ``anchor`` (every row for EVERYWHERE): a case's line
+    holds its facet values, its places with every place above them."""
+    if anchor == EVERYWHERE:
         return rows
-    place = f"{int(CaseFacet.Facet.REGION)}:{int(anchor)}"
-    return [row for row in rows if place in row[0].split()]
+    token = f"{int(anchor.facet)}:{int(anchor.value)}"
+    return [row for row in rows if token in row[0].split()]
 
 
 def tokens(lines):
@@ -135,10 +152,10 @@ def typed_tokens(rows):
     )
 
 
-def counted(text, now, count, anchor=0):
-    """``count()``, the facet counts per type of the published cases matching ``text`` (in the place
-    ``anchor``) as (counts, total, candidates) (facets.typed_line_counts), with the search kept from them
-    where it ``keeps``.
+def counted(text, now, count, anchor=EVERYWHERE):
+    """``count()``, the facet counts per type of the published cases matching ``text`` (of the ``anchor``)
+    as (counts, total, candidates) (facets.typed_line_counts), with the search kept from them where it
+    ``keeps``.
 
     On PostgreSQL the count is made holding the search index for sharing: no write comes between the count
     and the kept search (a write locks the index for writing before it reads which searches are kept,
@@ -169,8 +186,8 @@ def counted(text, now, count, anchor=0):
     return count()
 
 
-def keep(text, now, anchor=0):
-    """Keep the search ``text`` (in the place ``anchor``), its matches counted afresh so that no write is
+def keep(text, now, anchor=EVERYWHERE):
+    """Keep the search ``text`` (in the ``anchor``), its matches counted afresh so that no write is
     missed in between (tests and SQLite; PostgreSQL keeps a search as it counts it, ``counted``): when
     another request kept it first, or it is not worth keeping (``keeps``), nothing is kept."""
     with transaction.atomic():
@@ -189,7 +206,7 @@ def keep(text, now, anchor=0):
         store(kept, typed_tokens(lines))
 
 
-def new_search(text, now, anchor=0):
+def new_search(text, now, anchor=EVERYWHERE):
     """A new KeptSearch for ``text`` in ``anchor``; None when it is kept already (another request kept it first) or its
     words are too long to keep."""
     query = tsquery(text)
@@ -197,7 +214,9 @@ def new_search(text, now, anchor=0):
         return None
     try:
         with transaction.atomic():
-            return KeptSearch.objects.create(query=query, anchor=anchor, text=text, used_at=now)
+            return KeptSearch.objects.create(
+                query=query, anchor_facet=anchor.facet, anchor=anchor.value, text=text, used_at=now
+            )
     except IntegrityError:
         return None
 
@@ -232,18 +251,19 @@ def matching_lines(text):
 
 
 def for_writing():
-    """[(id, text, anchor)] of the kept searches, for a write to the search index that moves their counts. On
+    """[(id, text, Anchor)] of the kept searches, for a write to the search index that moves their counts. On
     PostgreSQL the index is locked for writing first, so a search being kept (``keep``) is either seen
     here or has counted the cases after this write commits."""
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {SearchDocument._meta.db_table} IN ROW EXCLUSIVE MODE")
-    return list(KeptSearch.objects.values_list("pk", "text", "anchor"))
+    searches = KeptSearch.objects.values_list("pk", "text", "anchor_facet", "anchor")
+    return [(pk, text, Anchor(facet, value)) for pk, text, facet, value in searches]
 
 
 def matched(searches, case_ids):
-    """{kept search id: the ids among ``case_ids`` whose search documents match it now, and which are in its
-    place now (the facet index as it is, before or after a write)}."""
+    """{kept search id: the ids among ``case_ids`` whose search documents match it now, and which are of its
+    anchor now (the facet index as it is, before or after a write)}."""
     if not searches or not case_ids:
         return {}
     table = SearchDocument._meta.db_table
@@ -256,12 +276,12 @@ def matched(searches, case_ids):
         for pk, text, anchor in searches:
             match_sql, params = matches_sql(text, connection.vendor, alias="s")
             sql = f"SELECT s.rowid FROM {table} s WHERE {among} AND {match_sql}"
-            if anchor:
+            if anchor != EVERYWHERE:
                 sql += (
                     f" AND EXISTS (SELECT 1 FROM {CaseFacet._meta.db_table} r WHERE r.case_id = s.rowid"
-                    f" AND r.facet = {int(CaseFacet.Facet.REGION)} AND r.value = %s)"
+                    " AND r.facet = %s AND r.value = %s)"
                 )
-                params = [*params, anchor]
+                params = [*params, *anchor]
             cursor.execute(sql, [*ids, *params])
             found[pk] = {row[0] for row in cursor.fetchall()}
     return found
@@ -285,24 +305,24 @@ def changes(after, before, matched_after, matched_before):
     return change
 
 
-def newest_ranked(text, total, now, limit, anchor=0, types=()):
-    """The ids of the ``limit`` newest published cases matching ``text`` (in the place ``anchor``, of the
+def newest_ranked(text, total, now, limit, anchor=EVERYWHERE, types=()):
+    """The ids of the ``limit`` newest published cases matching ``text`` (of the ``anchor``, of the
     assistance types ``types`` when any) on PostgreSQL, as facets.best_first orders them (best match first,
     then newest), given that ``total`` such cases match it.
 
-    The newest published cases (along case_newest_idx; of a place, along case_facet_value_idx, which holds
+    The newest published cases (along case_newest_idx; of an anchor, along case_facet_value_idx, which holds
     each row's type) are read in chunks and checked against the search (a word in a fifth of all cases: about
     5,000 checked for 1,000 found), each ranked as it is checked (one read of its vector), instead of every
     match sorted by time."""
     Facet = CaseFacet.Facet
-    if anchor:
-        place = {"facet": Facet.REGION, "value": anchor}
-        newest = CaseFacet.objects.filter(**place, published_at__lte=now)
-        sizes = FacetTotal.objects.filter(**place)
+    if anchor != EVERYWHERE:
+        of_anchor = {"facet": anchor.facet, "value": anchor.value}
+        newest = CaseFacet.objects.filter(**of_anchor, published_at__lte=now)
+        sizes = FacetTotal.objects.filter(**of_anchor)
         if types:
             newest = newest.filter(case_type__in=types)
             sizes = FacetCube.objects.filter(
-                anchor_facet=Facet.REGION, anchor=anchor, facet=Facet.TYPE, value__in=types
+                anchor_facet=anchor.facet, anchor=anchor.value, facet=Facet.TYPE, value__in=types
             )
         newest = newest.order_by("-published_at", "-case_id").values_list("case_id", flat=True)
     else:

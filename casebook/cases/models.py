@@ -987,19 +987,23 @@ class KeptSearch(models.Model):
     1,000,000 cases, and counting them takes a second each time the data changes; its kept counts are a few
     thousand rows. Only the most recently used few are kept, since every write checks each of them.
 
-    A search is kept among all cases (``anchor`` 0) or among the cases of one place (``anchor``, a region
-    id, as in ``FacetCube``): a common word in Sichuan is 36,210 matches at 1,000,000 cases."""
+    A search is kept among all cases (EVERYWHERE) or among the cases of one anchor (``anchor_facet`` and
+    ``anchor``, as in ``FacetCube``: a place, a theme, a year…): a common word in Sichuan is 36,210 matches
+    at 1,000,000 cases."""
 
     query = models.CharField(max_length=2000)  # search.tsquery(text): one row for "Tea" and "tea!"
+    anchor_facet = models.PositiveSmallIntegerField(choices=CaseFacet.Facet.choices, default=CaseFacet.Facet.REGION)
     anchor = models.BigIntegerField(default=0)
     text = models.CharField(max_length=2000)  # a search that gives ``query``, as first asked
     used_at = models.DateTimeField()
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["query", "anchor"], name="kept_search_unique")]
+        constraints = [models.UniqueConstraint(fields=["query", "anchor_facet", "anchor"], name="kept_search_unique")]
 
     def __str__(self):
-        return self.text if not self.anchor else f"{self.text} (in place {self.anchor})"
+        if (self.anchor_facet, self.anchor) == EVERYWHERE:
+            return self.text
+        return f"{self.text} (in {self.get_anchor_facet_display()} {self.anchor})"
 
 
 class KeptSearchCount(models.Model):
