@@ -87,7 +87,7 @@ def of_types(found, types=()):
 
 
 def kept_in(text, anchor=EVERYWHERE):
-    """The KeptSearch of ``text`` in ``anchor``, when there is one."""
+    """The kept search (at most one) of ``text`` in ``anchor``."""
     return KeptSearch.objects.filter(query=tsquery(text), anchor_facet=anchor.facet, anchor=anchor.value)
 
 
