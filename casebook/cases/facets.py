@@ -9,8 +9,8 @@ All facets, their labels and the total come from one of five places, by filter s
 - no filter: the maintained totals (``FacetTotal``), less the cases scheduled for later;
 - one value of an anchor facet (a place, a theme, a kind of organization, a collection, a year), types, or
   both: the maintained counts per anchor and type (``FacetCube``, cube_rows);
-- a search matching many cases, without filters or with types, one place or both: the counts kept for it,
-  per type (``KeptSearch``, kept_searches);
+- a search matching many cases, without filters or with types, one anchor value or both: the counts kept
+  for it there, per type (``KeptSearch``, kept_searches; search_counts);
 - a search: the matching cases' lines (``CaseFacetLine``), tallied in Python (line_counts,
   filtered_line_counts), unless a small filter has fewer cases than the search has matches; with one place
   chosen, the lines of that place's matches (lines_within);
