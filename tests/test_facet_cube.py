@@ -193,15 +193,10 @@ def url_value(spec, value, slug):
 
 
 COUNTED_STATES = [
-    "region=province-0&theme={theme}",
-    "region=prefecture-10&year=2020",
-    "region=province-1&type={type}&theme={theme}",
     "region=province-0&org_kind=enterprise&year=2019",
     "region=province-0&region=province-1&type={type}",
     "region=county-000&region=province-1",
     "theme={theme}&theme={other_theme}",
-    "theme={theme}&year=2020&type={type}",
-    "year=2021&collection={collection}",
     "year=2019&year=2021",
     "commissioner={commissioner}",
     "organization={organization}&type={type}",
@@ -254,22 +249,71 @@ CUBE_STATES = [
 ]
 
 
-@pytest.mark.parametrize("answered", ["counted", "by the cube"])
-def test_every_count_is_the_number_of_cases_its_option_would_list(world, answered):
-    """The panel's definition, checked against the filter set itself, for states the cube does not answer
-    whole (some of their facets it answers, the others are counted) and for states it does: one place, theme,
-    kind of organization, collection or year, with types or without. A facet is counted without its own
-    filter: the themes of a theme's listing are counted among all cases of its types, not the theme's own."""
+# One value each of two anchor facets, with types or without (facets.pair_rows).
+PAIR_STATES = [
+    "region=province-0&theme={theme}",
+    "region=prefecture-10&year=2020",
+    "region=province-1&type={type}&theme={theme}",
+    "region=prefecture-01&collection={collection}",
+    "theme={theme}&year=2020&type={type}",
+    "year=2021&collection={collection}",
+    "org_kind=enterprise&year=2019&type={type}&type={other_type}",
+]
+STATES = {
+    "counted": COUNTED_STATES,
+    "by the cube": CUBE_STATES,
+    "by a pair's lines": PAIR_STATES,
+    "by a kept pair": PAIR_STATES,
+}
+
+
+@pytest.mark.parametrize("answered", list(STATES))
+def test_every_count_is_the_number_of_cases_its_option_would_list(world, answered, monkeypatch):
+    """The panel's definition, checked against the filter set itself: for states the cube does not answer
+    whole (some of their facets it answers, the others are counted); for states it does: one place, theme,
+    kind of organization, collection or year, with types or without; for pairs of them, counted or kept (a
+    pair is kept from KEEP_MATCHES cases, here 1). A facet is counted without its own filter: the themes of a
+    theme's listing are counted among all cases of its types, not the theme's own."""
+    keeping = answered == "by a kept pair"
+    monkeypatch.setattr(kept_searches, "KEEP_MATCHES", 1 if keeping else 10**6)
     slugs = state_slugs(world)
     checked = 0
-    for state in CUBE_STATES if answered == "by the cube" else COUNTED_STATES:
+    for state in STATES[answered]:
         query = QueryDict(state.format(**slugs))
         filterset = CaseFilter(query)
         assert filterset.is_valid(), filterset.errors
         selected = facets.selected_values(filterset)
+        pair = facets.pair_of(selected)
         assert (facets.cube_anchor(filterset, selected) is not None) == (answered == "by the cube"), state
-        checked += checked_panel(query, facets.count_rows(filterset), selected)
-    assert checked > 300  # the states are not all empty
+        assert (pair is not None) == (STATES[answered] is PAIR_STATES), state
+        rows = facets.count_rows(filterset)
+        checked += checked_panel(query, rows, selected)
+        if pair is not None:
+            assert kept_searches.is_kept("", pair) == keeping, state
+    assert checked > 100  # the states are not all empty
+
+
+def valid(query):
+    filterset = CaseFilter(query)
+    assert filterset.is_valid(), filterset.errors
+    return filterset
+
+
+def test_a_kept_pair_is_read_without_counting_its_cases(world, monkeypatch):
+    monkeypatch.setattr(kept_searches, "KEEP_MATCHES", 1)
+    counting = []
+    pair_line_counts = facets.pair_line_counts
+    monkeypatch.setattr(facets, "pair_line_counts", lambda *args: counting.append(args) or pair_line_counts(*args))
+    slugs = state_slugs(world)
+    for state in PAIR_STATES:
+        query = QueryDict(state.format(**slugs))
+        assert facets.kept_total(valid(query)) is None  # not kept yet: counted by the caller
+        rows = sorted(facets.count_rows(valid(query)))
+        assert len(counting) == 1
+        assert sorted(facets.count_rows(valid(query))) == rows
+        assert facets.kept_total(valid(query)) == valid(query).qs.count() > 0
+        assert len(counting) == 1, state
+        counting.clear()
 
 
 def search_states(world):

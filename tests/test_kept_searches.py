@@ -13,7 +13,7 @@ from django.utils import timezone
 from casebook.cases import facets, kept_searches
 from casebook.cases.filters import CaseFilter
 from casebook.cases.indexing import recount_totals
-from casebook.cases.models import EVERYWHERE, Anchor, Case, CaseFacet, KeptSearch, KeptSearchCount, Theme
+from casebook.cases.models import EVERYWHERE, Anchor, Case, CaseFacet, KeptSearch, KeptSearchCount, Pair, Theme
 from casebook.cases.signals import cases_changed
 from casebook.regions.models import Region
 
@@ -65,17 +65,25 @@ def world(few):
 
 
 def anchor(where):
-    """The Anchor of ``where``: a place, a theme, or everywhere (None)."""
+    """The Anchor of ``where``: a place, a theme, a year, or everywhere (None); the Pair of two of them."""
+    if isinstance(where, tuple):
+        return Pair(*sorted(map(anchor, where)))
     if where is None:
         return EVERYWHERE
+    if isinstance(where, int):
+        return Anchor(int(CaseFacet.Facet.YEAR), where)
     facet = CaseFacet.Facet.REGION if isinstance(where, Region) else CaseFacet.Facet.THEME
     return Anchor(int(facet), where.pk)
 
 
 def counted_per_type(text, where=None):
-    """The search's counts per type (in ``where``, a place or a theme), counted from its matches."""
+    """The search's counts per type (in ``where``, a place or a theme), counted from its matches; a pair's
+    (no text), counted from its cases."""
     if where is None:
         typed, _total, _candidates = facets.typed_line_counts(text, timezone.now())
+    elif isinstance(where, tuple):
+        assert not text
+        typed, _total, _candidates = facets.pair_line_counts(anchor(where), timezone.now())
     else:
         typed, _total, _candidates = facets.anchor_line_counts(text, anchor(where), timezone.now())
     return typed
@@ -127,11 +135,24 @@ def test_a_search_with_few_matches_is_not_kept(world):
     assert not KeptSearch.objects.exists()
 
 
-@pytest.mark.parametrize("where", ["everywhere", "place", "theme"])
-@pytest.mark.parametrize("text", ["tea", "green tea"])
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        *((text, where) for text in ["tea", "green tea"] for where in ["everywhere", "place", "theme"]),
+        ("", "place and theme"),  # a kept pair: no words
+        ("", "theme and year"),
+    ],
+)
 def test_the_kept_counts_stay_what_counting_the_matches_gives_after_every_kind_of_change(world, text, where):
-    place = {"everywhere": None, "place": province(0), "theme": Theme.objects.first()}[where]
+    place = {
+        "everywhere": None,
+        "place": province(0),
+        "theme": Theme.objects.first(),
+        "place and theme": (province(0), Theme.objects.first()),
+        "theme and year": (Theme.objects.first(), 2020),
+    }[where]
     kept_searches.keep(text, timezone.now(), anchor(place))
+    assert kept_searches.is_kept(text, anchor(place))
     assert kept(text, place) == counted(text, place)
     assert kept_per_type(text, place) == counted_per_type(text, place)
     assert len(kept(text, place)[0]) >= 8
@@ -156,6 +177,11 @@ def test_the_kept_counts_stay_what_counting_the_matches_gives_after_every_kind_o
     theme, other_theme = Theme.objects.all()[:2]
     matching.filter(themes=other_theme).first().themes.set([theme])
     matching.filter(themes=theme).last().themes.set([other_theme])
+    assert kept(text, place) == counted(text, place)
+    # Out of the year and into it.
+    for case, years in [(matching.filter(start_year__lte=2020).first(), 2021), (matching.last(), 2018)]:
+        case.start_year = case.end_year = years
+        case.save()
     assert kept(text, place) == counted(text, place)
 
     no_longer = matching.last()

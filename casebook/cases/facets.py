@@ -4,11 +4,14 @@
 """Facet counts beside the listing: for each filter, its options with the number of published cases they
 would list given the other active filters ("Shaanxi (12)").
 
-All facets, their labels and the total come from one of five places, by filter state (count_rows):
+All facets, their labels and the total come from one of six places, by filter state (count_rows):
 
 - no filter: the maintained totals (``FacetTotal``), less the cases scheduled for later;
 - one value of an anchor facet (a place, a theme, a kind of organization, a collection, a year), types, or
   both: the maintained counts per anchor and type (``FacetCube``, cube_rows);
+- one value each of two anchor facets (a theme and a year), with types or without: the counts kept for the
+  pair once it has many cases (a ``KeptSearch`` without words, kept_searches), else counted from the lines of
+  its cases; each of the two facets from FacetCube under the other (pair_rows);
 - a search matching many cases, without filters or with types, one anchor value or both: the counts kept
   for it there, per type (``KeptSearch``, kept_searches; search_counts);
 - a search: the matching cases' lines (``CaseFacetLine``), tallied in Python (line_counts,
@@ -51,6 +54,7 @@ from .models import (
     Collection,
     FacetCube,
     FacetTotal,
+    Pair,
     SearchDocument,
     Theme,
     current_column,
@@ -381,6 +385,9 @@ def count_rows(filterset):
     anchor = cube_anchor(filterset, selected)
     if anchor is not None:
         return cube_rows(anchor, selected, now)
+    pair = None if text else pair_of(selected)
+    if pair is not None:
+        return pair_rows(pair, selected, now)
     return counted_rows(filterset, selected, now)
 
 
@@ -460,16 +467,74 @@ def anchor_of(selected):
     """The FacetCube anchor of the ``selected`` filters: EVERYWHERE for types alone; for one value of one
     anchor facet (a place, a theme, a kind of organization, a collection, a year), with types or without,
     that value; None otherwise."""
-    others = {param: values for param, values in selected.items() if param != "type"}
-    if not others:
-        return EVERYWHERE
-    if len(others) != 1:
+    chosen = chosen_anchors(selected)
+    if chosen is None or len(chosen) > 1:
         return None
-    ((param, items),) = others.items()
-    spec = SPEC_BY_PARAM[param]
-    if len(items) != 1 or spec.facet not in ANCHOR_FACETS:
-        return None
-    return Anchor(int(spec.facet), value_of(spec, items[0]))
+    return chosen[0] if chosen else EVERYWHERE
+
+
+def pair_of(selected):
+    """The Pair of the ``selected`` filters when they are one value each of two anchor facets (a theme and a
+    year), with types or without; None otherwise."""
+    chosen = chosen_anchors(selected)
+    return Pair(*sorted(chosen)) if chosen is not None and len(chosen) == 2 else None
+
+
+def chosen_anchors(selected):
+    """[Anchor] of the ``selected`` filters other than types, when each is one value of an anchor facet; None
+    when one is not."""
+    chosen = []
+    for param, items in selected.items():
+        spec = SPEC_BY_PARAM[param]
+        if spec.facet == Facet.TYPE:
+            continue
+        if len(items) != 1 or spec.facet not in ANCHOR_FACETS:
+            return None
+        chosen.append(Anchor(int(spec.facet), value_of(spec, items[0])))
+    return chosen
+
+
+def pair_rows(pair, selected, now):
+    """count_rows for the cases of both anchors of the ``pair``, of the selected types or all: every facet from
+    the pair's counts (pair_counts), but each anchor's own facet among the cases of the other anchor (a facet
+    is counted without its own filter), from FacetCube; a place's own facet lists the places below it, in the
+    pair's counts already."""
+    types = selected_types(selected)
+    counts, total = kept_searches.of_types(pair_counts(pair, now), types)
+    for anchor, other in (pair, pair[::-1]):
+        if anchor.facet == Facet.REGION:
+            continue
+        spec = next(spec for spec in SPECS if spec.facet == anchor.facet)
+        sql, params = cube_counts(other, spec, {"type": selected["type"]} if types else {}, selected, now)
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            own = {(anchor.facet, value): int(n) for value, n in cursor.fetchall()}
+        counts = {key: n for key, n in counts.items() if key[0] != anchor.facet} | own
+    return search_rows(counts, total, selected)
+
+
+def pair_counts(pair, now):
+    """Counter {(facet, value, case type): cases} of the published cases of both anchors of the ``pair``, from
+    its kept counts, else counted (and kept when they are many: kept_searches.keeps)."""
+    found = kept_searches.typed_counts("", now, pair)
+    if found is None:
+        found = kept_searches.counted("", now, functools.partial(pair_line_counts, pair, now), pair)[0]
+    return found
+
+
+def pair_line_counts(pair, now):
+    """typed_line_counts of the cases of both anchors of the ``pair``: their lines tallied per type (nothing
+    to rank: no candidates)."""
+    facets, lines = CaseFacet._meta.db_table, CaseFacetLine._meta.db_table
+    sql = (
+        f"SELECT l.facets, l.case_type FROM {facets} a JOIN {facets} b ON b.case_id = a.case_id"
+        f" JOIN {lines} l ON l.case_id = a.case_id WHERE a.facet = %s AND a.value = %s AND a.published_at <= %s"
+        " AND b.facet = %s AND b.value = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*pair.first, now, *pair.second])
+        rows = cursor.fetchall()
+    return kept_searches.typed_tokens(rows), len(rows), None
 
 
 def cube_rows(anchor, selected, now):
@@ -563,10 +628,14 @@ def of_selected_types(selected):
 
 def kept_total(filterset):
     """How many published cases a valid filter set lists, read from the kept counts when they answer it (no
-    filter; one value of an anchor facet, types, or both; a kept search without other filters); None when the
-    cases must be counted."""
+    filter; one value of an anchor facet, types, or both; a kept pair of them, with types or without; a kept
+    search without other filters, or with those of a single anchor); None when the cases must be counted."""
     selected = selected_values(filterset)
     text = filterset.form.cleaned_data.get("q")
+    pair = None if text else pair_of(selected)
+    if pair is not None:
+        kept = kept_searches.counts("", timezone.now(), pair, selected_types(selected))
+        return None if kept is None else kept[1]
     if text:
         anchor = anchor_of(selected)
         if anchor is None or not query_groups(text):

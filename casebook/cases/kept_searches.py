@@ -15,6 +15,11 @@ index, however few are in the place; kept, it reads the place's counts. So a sea
 is kept however many cases match there (``keeps``): facets counts there only the searches with more than
 facets.FEW_MATCHES matches in all.
 
+A kept search without words (``query`` empty) keeps the counts of the cases of two anchors (``Pair``: a
+theme and a year, a place and a theme…), whose panel FacetCube cannot read: counting them takes a pass over
+the cases of both, 1 s for a theme and a year at 1,000,000 cases. Such a pair is kept from KEEP_MATCHES
+cases (``keeps``); a smaller one costs less to count than to keep.
+
 Every write checks each kept search against the cases it writes, so only the KEPT_SEARCHES most recently
 used are kept; ``rebuild_search_index`` drops them all (they are kept again when next asked for).
 """
@@ -34,11 +39,13 @@ from .models import (
     FacetTotal,
     KeptSearch,
     KeptSearchCount,
+    Pair,
     SearchDocument,
 )
 from .search import matches_sql, matching, tsquery
 
 KEEP_MATCHES = 5000
+NO_SECOND = Anchor(0, 0)  # the second anchor of a search kept in one anchor or everywhere
 LOCK_NOT_AVAILABLE = "55P03"  # PostgreSQL's SQLSTATE for a NOWAIT lock that is held
 KEPT_SEARCHES = 50
 # A kept search's time of use is written at most this often: reading its counts should not be a write.
@@ -87,8 +94,27 @@ def of_types(found, types=()):
 
 
 def kept_in(text, anchor=EVERYWHERE):
-    """The kept search (at most one) of ``text`` in ``anchor``."""
-    return KeptSearch.objects.filter(query=tsquery(text), anchor_facet=anchor.facet, anchor=anchor.value)
+    """The kept search (at most one) of ``text`` in ``anchor`` (an Anchor or a Pair), as a queryset."""
+    return KeptSearch.objects.filter(query=tsquery(text), **columns(anchor))
+
+
+def columns(anchor):
+    """The KeptSearch fields that say where a search is kept: EVERYWHERE, one Anchor or a Pair."""
+    first, second = anchor if isinstance(anchor, Pair) else (anchor, NO_SECOND)
+    return {"anchor_facet": first.facet, "anchor": first.value, "second_facet": second.facet, "second": second.value}
+
+
+def from_columns(anchor_facet, anchor, second_facet, second):
+    """The Anchor or Pair of a KeptSearch's fields (``columns``)."""
+    first = Anchor(anchor_facet, anchor)
+    return first if second_facet == NO_SECOND.facet else Pair(first, Anchor(second_facet, second))
+
+
+def anchors(anchor):
+    """The anchors every case of ``anchor`` (EVERYWHERE, an Anchor or a Pair) is of: none for EVERYWHERE."""
+    if isinstance(anchor, Pair):
+        return list(anchor)
+    return [] if anchor == EVERYWHERE else [anchor]
 
 
 def is_kept(text, anchor=EVERYWHERE):
@@ -103,33 +129,33 @@ def is_common(text, anchor=EVERYWHERE):
 
 
 def keeps(total, anchor):
-    """Whether a search counted with ``total`` matches is kept: among all cases, from KEEP_MATCHES matches;
-    in one anchor, always (see above)."""
-    return anchor != EVERYWHERE or total >= KEEP_MATCHES
+    """Whether a search counted with ``total`` matches is kept: in one anchor, always; among all cases and in a
+    pair, from KEEP_MATCHES matches (see above)."""
+    return len(anchors(anchor)) == 1 or total >= KEEP_MATCHES
 
 
 def scheduled_lines(text, now, anchor=EVERYWHERE):
-    """[(facet line, case type)] of the published cases with a time still to come that match ``text`` (of
-    the ``anchor``)."""
+    """[(facet line, case type)] of the published cases with a time still to come that match ``text`` (all of
+    them for a pair: no text) of the ``anchor``."""
     later = Case.objects.filter(status=Case.Status.PUBLISHED, published_at__gt=now).order_by().values("pk")
-    later_sql, later_params = later.query.sql_with_params()
-    match_sql, params = matches_sql(text, connection.vendor, alias="s")
-    sql = (
-        f"SELECT l.facets, l.case_type FROM {CaseFacetLine._meta.db_table} l JOIN {SearchDocument._meta.db_table} s"
-        f" ON s.rowid = l.case_id WHERE l.case_id IN ({later_sql}) AND {match_sql}"
-    )
+    later_sql, params = later.query.sql_with_params()
+    sql = f"SELECT l.facets, l.case_type FROM {CaseFacetLine._meta.db_table} l"
+    if text:
+        match_sql, match_params = matches_sql(text, connection.vendor, alias="s")
+        sql += f" JOIN {SearchDocument._meta.db_table} s ON s.rowid = l.case_id AND {match_sql}"
+        params = [*match_params, *params]
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*later_params, *params])
+        cursor.execute(f"{sql} WHERE l.case_id IN ({later_sql})", params)
         return within(anchor, cursor.fetchall())
 
 
 def within(anchor, rows):
     """The rows [(facet line, …)] of the cases of the ``anchor`` (every row for EVERYWHERE): a case's line
     holds its facet values, its places with every place above them."""
-    if anchor == EVERYWHERE:
+    wanted = [f"{int(facet)}:{int(value)}" for facet, value in anchors(anchor)]
+    if not wanted:
         return rows
-    token = f"{int(anchor.facet)}:{int(anchor.value)}"
-    return [row for row in rows if token in row[0].split()]
+    return [row for row in rows if all(token in row[0].split() for token in wanted)]
 
 
 def tokens(lines):
@@ -187,9 +213,9 @@ def counted(text, now, count, anchor=EVERYWHERE):
 
 
 def keep(text, now, anchor=EVERYWHERE):
-    """Keep the search ``text`` (in the ``anchor``), its matches counted afresh so that no write is
-    missed in between (tests and SQLite; PostgreSQL keeps a search as it counts it, ``counted``): when
-    another request kept it first, or it is not worth keeping (``keeps``), nothing is kept."""
+    """Keep the search ``text`` (in the ``anchor``; a Pair's cases when ``text`` is empty), its matches counted
+    afresh so that no write is missed in between (tests and SQLite; PostgreSQL keeps a search as it counts it,
+    ``counted``): when another request kept it first, or it is not worth keeping (``keeps``), nothing is kept."""
     with transaction.atomic():
         # The search's row first: on SQLite its write takes the database's lock before the count reads.
         kept = new_search(text, now, anchor)
@@ -199,7 +225,7 @@ def keep(text, now, anchor=EVERYWHERE):
             # Waits for every write to the search index in progress, and holds later ones until this commits.
             with connection.cursor() as cursor:
                 cursor.execute(f"LOCK TABLE {SearchDocument._meta.db_table} IN SHARE MODE")
-        lines = within(anchor, matching_lines(text))
+        lines = within(anchor, matching_lines(text) if text else lines_of(anchor.first))
         if not keeps(len(lines), anchor):
             transaction.set_rollback(True)
             return
@@ -214,9 +240,7 @@ def new_search(text, now, anchor=EVERYWHERE):
         return None
     try:
         with transaction.atomic():
-            return KeptSearch.objects.create(
-                query=query, anchor_facet=anchor.facet, anchor=anchor.value, text=text, used_at=now
-            )
+            return KeptSearch.objects.create(query=query, **columns(anchor), text=text, used_at=now)
     except IntegrityError:
         return None
 
@@ -247,6 +271,17 @@ def matching_lines(text):
         return cursor.fetchall()
 
 
+def lines_of(anchor):
+    """[(facet line, case type)] of every published case of one ``anchor`` (scheduled ones included)."""
+    sql = (
+        f"SELECT l.facets, l.case_type FROM {CaseFacet._meta.db_table} d JOIN {CaseFacetLine._meta.db_table} l"
+        " ON l.case_id = d.case_id WHERE d.facet = %s AND d.value = %s AND d.published_at IS NOT NULL"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, list(anchor))
+        return cursor.fetchall()
+
+
 # Kept by indexing.write
 
 
@@ -257,8 +292,8 @@ def for_writing():
     if connection.vendor == "postgresql" and connection.in_atomic_block:
         with connection.cursor() as cursor:
             cursor.execute(f"LOCK TABLE {SearchDocument._meta.db_table} IN ROW EXCLUSIVE MODE")
-    searches = KeptSearch.objects.values_list("pk", "text", "anchor_facet", "anchor")
-    return [(pk, text, Anchor(facet, value)) for pk, text, facet, value in searches]
+    searches = KeptSearch.objects.values_list("pk", "text", "anchor_facet", "anchor", "second_facet", "second")
+    return [(pk, text, from_columns(*where)) for pk, text, *where in searches]
 
 
 def matched(searches, case_ids):
@@ -274,14 +309,16 @@ def matched(searches, case_ids):
     found = {}
     with connection.cursor() as cursor:
         for pk, text, anchor in searches:
-            match_sql, params = matches_sql(text, connection.vendor, alias="s")
-            sql = f"SELECT s.rowid FROM {table} s WHERE {among} AND {match_sql}"
-            if anchor != EVERYWHERE:
+            sql, params = f"SELECT s.rowid FROM {table} s WHERE {among}", []
+            if text:  # a kept pair has none
+                match_sql, params = matches_sql(text, connection.vendor, alias="s")
+                sql += f" AND {match_sql}"
+            for of_anchor in anchors(anchor):
                 sql += (
                     f" AND EXISTS (SELECT 1 FROM {CaseFacet._meta.db_table} r WHERE r.case_id = s.rowid"
                     " AND r.facet = %s AND r.value = %s)"
                 )
-                params = [*params, *anchor]
+                params = [*params, *of_anchor]
             cursor.execute(sql, [*ids, *params])
             found[pk] = {row[0] for row in cursor.fetchall()}
     return found
