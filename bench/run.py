@@ -6,17 +6,20 @@ import os
 import statistics
 import time
 from collections import Counter
-from urllib.parse import parse_qs, urlsplit
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.cache import caches
 from django.core.management import call_command
 from django.db import connection
+from django.http import QueryDict
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from bench.compare import main as compare_main
 from bench.replicate import cases_vouched_for
+from casebook.cases import facets
+from casebook.cases.filters import CaseFilter
 from casebook.cases.kept_searches import kept_in
 from casebook.cases.maintenance import refresh_planner_statistics
 from casebook.cases.models import Case, CaseFacet, FacetTotal, Source, Theme
@@ -92,8 +95,11 @@ def pages():
         ("listing_unfiltered_page_2000", "/en/cases/?page=2000", True),
         # One theme (two in five cases): its counts kept as a place's are (FacetCube's anchors).
         ("listing_theme_cold", f"/en/cases/?theme={theme}", True),
-        # A theme and a year: each facet's counts kept under the other, the rest counted over both.
+        # A theme and a year: their counts kept as a pair's (a KeptSearch without words), each facet's own
+        # counts read from FacetCube under the other.
         ("listing_theme_and_year_cold", f"/en/cases/?theme={theme}&year={year}", True),
+        # The first time ever: the pair's cases counted, then kept.
+        ("listing_theme_and_year_first_time", f"/en/cases/?theme={theme}&year={year}", FIRST_TIME),
         ("search_rare_filtered", f"/en/cases/?q={RARE_WORDS[1]}&type={type_slug}", True),
         ("search_rare_zh_filtered", f"/en/cases/?q={RARE_WORDS[0]}&type={type_slug}", True),
         ("search_common", f"/en/cases/?q={COMMON_WORDS[1]}", True),
@@ -115,13 +121,24 @@ def pages():
     ]
 
 
-FIRST_TIME = "first time"  # cold, and the page's search not kept
+FIRST_TIME = "first time"  # cold, and the page's search (or pair of filters) not kept
 
 
 def make_cold(url, cold):
     clear_caches()
     if cold == FIRST_TIME:
-        kept_in(parse_qs(urlsplit(url).query)["q"][0]).delete()
+        forget(url)
+
+
+def forget(url):
+    """Drop the counts a page keeps the first time it is asked for: its search's, else its pair's."""
+    query = QueryDict(urlsplit(url).query)
+    if query.get("q"):
+        kept_in(query["q"]).delete()
+        return
+    filterset = CaseFilter(query)
+    assert filterset.is_valid(), filterset.errors
+    kept_in("", facets.pair_of(facets.selected_values(filterset))).delete()
 
 
 def clear_caches():
