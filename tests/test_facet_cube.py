@@ -249,7 +249,8 @@ CUBE_STATES = [
 ]
 
 
-# One value each of two anchor facets, with types or without (facets.pair_rows).
+# One value each of two anchor facets, with types or without: kept from KEEP_MATCHES cases (facets.pair_rows),
+# counted below.
 PAIR_STATES = [
     "region=province-0&theme={theme}",
     "region=prefecture-10&year=2020",
@@ -262,7 +263,7 @@ PAIR_STATES = [
 STATES = {
     "counted": COUNTED_STATES,
     "by the cube": CUBE_STATES,
-    "by a pair's lines": PAIR_STATES,
+    "counted, a small pair": PAIR_STATES,
     "by a kept pair": PAIR_STATES,
 }
 
@@ -272,8 +273,8 @@ def test_every_count_is_the_number_of_cases_its_option_would_list(world, answere
     """The panel's definition, checked against the filter set itself: for states the cube does not answer
     whole (some of their facets it answers, the others are counted); for states it does: one place, theme,
     kind of organization, collection or year, with types or without; for pairs of them, counted or kept (a
-    pair is kept from KEEP_MATCHES cases, here 1). A facet is counted without its own filter: the themes of a
-    theme's listing are counted among all cases of its types, not the theme's own."""
+    pair is kept from KEEP_MATCHES cases: here 1, or more than any has). A facet is counted without its own
+    filter: the themes of a theme's listing are counted among all cases of its types, not the theme's own."""
     keeping = answered == "by a kept pair"
     monkeypatch.setattr(kept_searches, "KEEP_MATCHES", 1 if keeping else 10**6)
     slugs = state_slugs(world)
@@ -314,6 +315,27 @@ def test_a_kept_pair_is_read_without_counting_its_cases(world, monkeypatch):
         assert facets.kept_total(valid(query)) == valid(query).qs.count() > 0
         assert len(counting) == 1, state
         counting.clear()
+
+
+def test_a_pair_is_kept_from_keep_matches_cases(world, monkeypatch):
+    """A pair with fewer cases in FacetCube (scheduled ones included) is counted as the other states are
+    (counted_rows); one with more is counted from its lines, and kept when it lists that many."""
+    query = QueryDict(f"theme={Theme.objects.first().slug}&year=2020")
+    pair = facets.pair_of(facets.selected_values(valid(query)))
+    published = CaseFacet.objects.filter(published_at__isnull=False)
+    of_second = published.filter(facet=pair.second.facet, value=pair.second.value).values("case_id")
+    size = published.filter(facet=pair.first.facet, value=pair.first.value, case_id__in=of_second).count()
+    listed = valid(query).qs.count()
+    assert facets.pair_size(pair) == size > listed > 0  # some are scheduled for later
+    counting = []
+    pair_line_counts = facets.pair_line_counts
+    monkeypatch.setattr(facets, "pair_line_counts", lambda *args: counting.append(args) or pair_line_counts(*args))
+    for keep_matches, counted, kept in [(size + 1, False, False), (listed + 1, True, False), (listed, True, True)]:
+        counting.clear()
+        monkeypatch.setattr(kept_searches, "KEEP_MATCHES", keep_matches)
+        checked_panel(query, facets.count_rows(valid(query)), facets.selected_values(valid(query)))
+        assert bool(counting) == counted  # from its lines
+        assert kept_searches.is_kept("", pair) == kept
 
 
 def search_states(world):

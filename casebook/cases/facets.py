@@ -9,9 +9,9 @@ All facets, their labels and the total come from one of six places, by filter st
 - no filter: the maintained totals (``FacetTotal``), less the cases scheduled for later;
 - one value of an anchor facet (a place, a theme, a kind of organization, a collection, a year), types, or
   both: the maintained counts per anchor and type (``FacetCube``, cube_rows);
-- one value each of two anchor facets (a theme and a year), with types or without: the counts kept for the
-  pair once it has many cases (a ``KeptSearch`` without words, kept_searches), else counted from the lines of
-  its cases; each of the two facets from FacetCube under the other (pair_rows);
+- one value each of two anchor facets (a theme and a year), with types or without, when they leave many
+  cases: the counts kept for the pair (a ``KeptSearch`` without words, kept_searches), each of the two facets
+  from FacetCube under the other (pair_rows);
 - a search matching many cases, without filters or with types, one anchor value or both: the counts kept
   for it there, per type (``KeptSearch``, kept_searches; search_counts);
 - a search: the matching cases' lines (``CaseFacetLine``), tallied in Python (line_counts,
@@ -386,8 +386,9 @@ def count_rows(filterset):
     if anchor is not None:
         return cube_rows(anchor, selected, now)
     pair = None if text else pair_of(selected)
-    if pair is not None:
-        return pair_rows(pair, selected, now)
+    counts = None if pair is None else pair_counts(pair, now)
+    if counts is not None:
+        return pair_rows(pair, counts, selected, now)
     return counted_rows(filterset, selected, now)
 
 
@@ -494,13 +495,13 @@ def chosen_anchors(selected):
     return chosen
 
 
-def pair_rows(pair, selected, now):
+def pair_rows(pair, typed, selected, now):
     """count_rows for the cases of both anchors of the ``pair``, of the selected types or all: every facet from
-    the pair's counts (pair_counts), but each anchor's own facet among the cases of the other anchor (a facet
-    is counted without its own filter), from FacetCube; a place's own facet lists the places below it, in the
-    pair's counts already."""
+    the pair's counts per type ``typed`` (pair_counts), but each anchor's own facet among the cases of the other
+    anchor (a facet is counted without its own filter), from FacetCube; a place's own facet lists the places
+    below it, in the pair's counts already."""
     types = selected_types(selected)
-    counts, total = kept_searches.of_types(pair_counts(pair, now), types)
+    counts, total = kept_searches.of_types(typed, types)
     for anchor, other in (pair, pair[::-1]):
         if anchor.facet == Facet.REGION:
             continue
@@ -515,11 +516,23 @@ def pair_rows(pair, selected, now):
 
 def pair_counts(pair, now):
     """Counter {(facet, value, case type): cases} of the published cases of both anchors of the ``pair``, from
-    its kept counts, else counted (and kept when they are many: kept_searches.keeps)."""
+    its kept counts, else counted from their lines (and kept when they are many: kept_searches.keeps); None
+    when FacetCube says they are too few to keep (counted_rows counts those faster, in one query)."""
     found = kept_searches.typed_counts("", now, pair)
-    if found is None:
+    if found is None and kept_searches.keeps(pair_size(pair), pair):
         found = kept_searches.counted("", now, functools.partial(pair_line_counts, pair, now), pair)[0]
     return found
+
+
+def pair_size(pair):
+    """How many published cases (scheduled ones included) both anchors of the ``pair`` have, from FacetCube."""
+    sql = (
+        f"SELECT COALESCE(SUM(count), 0) FROM {FacetCube._meta.db_table}"
+        " WHERE anchor_facet = %s AND anchor = %s AND facet = %s AND value = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*pair.first, *pair.second])
+        return int(cursor.fetchone()[0])
 
 
 def pair_line_counts(pair, now):
