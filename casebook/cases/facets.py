@@ -523,9 +523,11 @@ def pair_rows(pair, typed, selected, now):
 def pair_counts(pair, now):
     """Counter {(facet, value, case type): cases} of the published cases of both anchors of the ``pair``, from
     its kept counts, else counted from their lines (and kept when they are many: kept_searches.keeps); None
-    when FacetCube says they are too few to keep (counted_rows counts those faster, in one query)."""
+    when FacetCube says they are too few to keep, kept or not (counted_rows counts those faster, in one query)."""
+    if not kept_searches.keeps(pair_size(pair), pair):
+        return None  # most pairs: one query, not two, before counted_rows
     found = kept_searches.typed_counts("", now, pair)
-    if found is None and kept_searches.keeps(pair_size(pair), pair):
+    if found is None:
         found = kept_searches.counted("", now, functools.partial(pair_line_counts, pair, now), pair)[0]
     return found
 
