@@ -152,10 +152,10 @@ def scheduled_lines(text, now, anchor=EVERYWHERE):
 def within(anchor, rows):
     """The rows [(facet line, …)] of the cases of the ``anchor`` (every row for EVERYWHERE): a case's line
     holds its facet values, its places with every place above them."""
-    wanted = [f"{int(facet)}:{int(value)}" for facet, value in anchors(anchor)]
+    wanted = {f"{int(facet)}:{int(value)}" for facet, value in anchors(anchor)}
     if not wanted:
         return rows
-    return [row for row in rows if all(token in row[0].split() for token in wanted)]
+    return [row for row in rows if wanted <= set(row[0].split())]
 
 
 def tokens(lines):
